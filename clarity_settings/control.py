@@ -1,0 +1,120 @@
+"""The control variables that decide whether SSM is read and where, resolved without touching the network."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from clarity_settings import schema
+from clarity_settings.errors import ConfigurationError
+from clarity_settings.validators import ssm_prefix_problem
+
+DEFAULT_REGION: Final = "us-east-1"
+
+_ON: Final = frozenset({"true", "1", "yes"})
+_OFF: Final = frozenset({"false", "0", "no"})
+_AUTO: Final = "auto"
+
+AWS_COMPUTE_MARKERS: Final = (
+    "AWS_EXECUTION_ENV",
+    "ECS_CONTAINER_METADATA_URI",
+    "ECS_CONTAINER_METADATA_URI_V4",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
+"""Set by AWS on its compute (ECS, Lambda, App Runner, EKS with IRSA): their presence means "deployed"."""
+
+_CREDENTIAL_VARIABLES: Final = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_CREDENTIAL_FILE",
+    "BOTO_CONFIG",
+)
+_CREDENTIAL_FILES: Final = ("~/.aws/credentials", "~/.aws/config", "~/.boto", "/etc/boto.cfg")
+_NETWORK_PROVIDERS: Final = ("iam-role", "container-role")
+
+
+def _control_value(obj: Any, setting: str) -> object:
+    """The environment variable wins, so the loader obeys the guide's names in any Dynaconf object."""
+    variable = schema.control_variable(setting)
+    if variable in os.environ:
+        return os.environ[variable]
+    return obj.get(setting)
+
+
+def parse_use_ssm(value: object) -> bool | None:
+    """True or False when SSM is forced on or off, None for auto-detection."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _ON:
+        return True
+    if text in _OFF:
+        return False
+    if text == _AUTO:
+        return None
+    raise ConfigurationError(
+        f"{schema.control_variable(schema.USE_SSM)} must be true, false or auto "
+        "(1/0 and yes/no work too); unset it to detect AWS automatically"
+    )
+
+
+def ssm_enabled(obj: Any) -> bool:
+    """Whether the SSM layer is read, deciding auto mode from the machine alone."""
+    forced = parse_use_ssm(_control_value(obj, schema.USE_SSM))
+    if forced is not None:
+        return forced
+    return running_on_aws(os.environ) or has_local_credentials(os.environ)
+
+
+def running_on_aws(environ: Mapping[str, str]) -> bool:
+    """AWS compute announces itself through environment variables; no metadata call is needed."""
+    return any(environ.get(marker) for marker in AWS_COMPUTE_MARKERS)
+
+
+def has_local_credentials(environ: Mapping[str, str]) -> bool:
+    """Ask botocore's credential chain, minus its network providers, only when a local source could exist."""
+    if not _may_have_local_credentials(environ):
+        return False
+    import botocore.exceptions
+    import botocore.session
+
+    resolver = botocore.session.get_session().get_component("credential_provider")
+    for method in _NETWORK_PROVIDERS:
+        resolver.remove(method)
+    try:
+        return resolver.load_credentials() is not None
+    except botocore.exceptions.BotoCoreError:
+        return False
+
+
+def _may_have_local_credentials(environ: Mapping[str, str]) -> bool:
+    if any(environ.get(variable) for variable in _CREDENTIAL_VARIABLES):
+        return True
+    return any(Path(name).expanduser().exists() for name in _CREDENTIAL_FILES)
+
+
+def default_prefix(env: str) -> str:
+    """Each environment reads its own branch of the parameter tree unless told otherwise."""
+    return f"/clarity/{env.lower()}"
+
+
+def resolve_prefix(obj: Any, env: str) -> str:
+    """CLARITY_SSM_PREFIX, else the settings' ssm_prefix, else /clarity/<env>; checked and normalised."""
+    value = _control_value(obj, schema.SSM_PREFIX)
+    if value is None:
+        return default_prefix(env)
+    problem = ssm_prefix_problem(value)
+    if problem is not None:
+        variable = schema.control_variable(schema.SSM_PREFIX)
+        raise ConfigurationError(f"{variable} {problem}: use a path such as /clarity/production")
+    return str(value).rstrip("/")

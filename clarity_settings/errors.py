@@ -1,0 +1,28 @@
+"""The exception hierarchy: every error this package raises derives from ClaritySettingsError."""
+
+from typing import Any
+
+from dynaconf.validator import ValidationError
+
+
+class ClaritySettingsError(Exception):
+    """Root of the hierarchy, so an application can catch everything from this package at once."""
+
+
+class ConfigurationError(ClaritySettingsError, ValueError):
+    """A control variable or setting holds something the library cannot accept."""
+
+
+class SsmMappingError(ConfigurationError):
+    """SSM parameters that cannot become settings, such as two names claiming one key."""
+
+
+class SsmUnavailableError(ClaritySettingsError):
+    """SSM could not be read and the caller asked for errors instead of a silent fallback."""
+
+
+class InvalidSettingError(ClaritySettingsError, ValidationError):  # type: ignore[misc]
+    """A validator rejected a setting; also a dynaconf ValidationError so dynaconf code catches it."""
+
+    def __init__(self, message: str, *, details: list[tuple[Any, str]]) -> None:
+        ValidationError.__init__(self, message, details=details)

@@ -1,0 +1,301 @@
+"""Whether a value is acceptable: the rules each known setting meets, as dynaconf validators.
+
+Every message names the setting, the rule and what to do, and never the value: dynaconf's own
+messages print ``{value}``, so these validators build their own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from dynaconf import Validator
+from dynaconf.utils.parse_conf import converters
+
+from clarity_settings import schema
+from clarity_settings.errors import InvalidSettingError
+
+log = logging.getLogger("clarity_settings")
+
+MIN_KEY_LENGTH: Final = 32
+MAX_PREFIX_LEVELS: Final = 15
+ALLOWED_TOKENS: Final = frozenset({"@bool", "@float", "@int", "@json", "@str"})
+
+_PREFIX_LEVEL = re.compile(r"[A-Za-z0-9_.\-]+")
+_MISSING: Final = object()
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule needs besides the value: which environment, and where its SSM parameters live."""
+
+    env: str
+    prefix: str
+
+    @property
+    def strict(self) -> bool:
+        """Outside development every rule fails closed."""
+        return not schema.is_development(self.env)
+
+
+Check = Callable[[Any, RuleContext], str | None]
+
+
+class Rule(Validator):  # type: ignore[misc]
+    """A dynaconf validator for one setting whose messages say what is wrong without the value."""
+
+    def __init__(
+        self,
+        name: str,
+        check: Check,
+        *,
+        remedy: Callable[[RuleContext], str],
+        required_outside_development: bool = False,
+        caution: Check | None = None,
+        label: str | None = None,
+    ) -> None:
+        super().__init__(name, description=check.__doc__)
+        self.name = name
+        self.check = check
+        self.remedy = remedy
+        self.required_outside_development = required_outside_development
+        self.caution = caution
+        self.label = label or name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rule) and (self.name, self.check) == (other.name, other.check)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def validate(
+        self,
+        settings: Any,
+        only: str | Sequence[str] | None = None,
+        exclude: str | Sequence[str] | None = None,
+        only_current_env: bool = False,  # noqa: ARG002 - dynaconf's signature; rules always use the current env
+        variable_path: tuple[str, ...] | None = None,  # noqa: ARG002 - dynaconf's signature
+    ) -> None:
+        """Raise InvalidSettingError when the setting breaks the rule in the current environment."""
+        if not _selected(self.name, only, exclude):
+            return
+        context = RuleContext(
+            env=str(settings.current_env).lower(),
+            prefix=str(settings.get(schema.SSM_PREFIX) or ""),
+        )
+        value = settings.get(self.name, default=_MISSING)
+        problem = self._problem(value, context)
+        if problem is not None:
+            message = f"{self.label} {problem}: {self.remedy(context)}"
+            raise InvalidSettingError(message, details=[(self, message)])
+        if self.caution is not None and value is not _MISSING:
+            notice = self.caution(value, context)
+            if notice is not None:
+                log.warning("%s %s", self.label, notice)
+
+    def _problem(self, value: object, context: RuleContext) -> str | None:
+        if value is _MISSING or value is None:
+            if self.required_outside_development and context.strict:
+                return f"is required in {context.env}"
+            return None
+        return self.check(value, context)
+
+
+def _selected(name: str, only: str | Sequence[str] | None, exclude: str | Sequence[str] | None) -> bool:
+    only_list = [only] if isinstance(only, str) else list(only or [""])
+    exclude_list = [exclude] if isinstance(exclude, str) else list(exclude or [])
+    included = any(name.startswith(prefix) for prefix in only_list)
+    return included and not any(name.startswith(prefix) for prefix in exclude_list)
+
+
+def describe_type(value: object) -> str:
+    """Name a value's type in the guide's JSON terms, so messages can say what arrived without showing it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def signature_key_problem(value: Any, context: RuleContext) -> str | None:
+    """MODEL_SIGNATURE_KEY: text with no surrounding blanks; outside development long and no placeholder."""
+    if not isinstance(value, str):
+        return f"must be text, not {describe_type(value)} (quote it in TOML, or prefix it with @str)"
+    if not value.strip():
+        return "is empty"
+    if value != value.strip():
+        return "has leading or trailing whitespace, which would change every signature"
+    if context.strict and schema.is_placeholder_key(value):
+        return f"is a development placeholder, which {context.env} refuses"
+    if context.strict and len(value) < MIN_KEY_LENGTH:
+        return f"is shorter than the {MIN_KEY_LENGTH} characters {context.env} requires"
+    return None
+
+
+def signature_key_caution(value: Any, context: RuleContext) -> str | None:
+    """Say out loud when development runs on a placeholder key."""
+    if isinstance(value, str) and schema.is_placeholder_key(value) and not context.strict:
+        return "is an insecure development placeholder; staging and production refuse it"
+    return None
+
+
+def checksums_problem(value: Any, context: RuleContext) -> str | None:
+    """EXPECTED_MODEL_CHECKSUMS: JSON object of size to checksum; outside development all three, hex."""
+    if isinstance(value, str):
+        return _undecodable_json_problem(value)
+    if not isinstance(value, Mapping):
+        return f"must be a JSON object mapping model size to checksum, not {describe_type(value)}"
+    unknown = sorted(str(size) for size in value if size not in schema.MODEL_SIZES)
+    if unknown:
+        return f"names unknown model sizes {_names(unknown)}; the sizes are {_names(schema.MODEL_SIZES)}"
+    not_text = [size for size, checksum in value.items() if not isinstance(checksum, str) or not checksum]
+    if not_text:
+        return f"has checksums that are not text or are empty for {_names(not_text)}"
+    if not context.strict:
+        return None
+    missing = [size for size in schema.MODEL_SIZES if size not in value]
+    if missing:
+        return f"lacks {_names(missing)}; {context.env} needs all of {_names(schema.MODEL_SIZES)}"
+    not_hex = [size for size, checksum in value.items() if not schema.is_hex_digest(checksum)]
+    if not_hex:
+        return f"has checksums for {_names(not_hex)} that are not 64 hexadecimal characters"
+    return None
+
+
+def checksums_caution(value: Any, context: RuleContext) -> str | None:
+    """Say out loud when development runs on placeholder checksums, which verify nothing."""
+    if context.strict or not isinstance(value, Mapping):
+        return None
+    if any(not schema.is_hex_digest(str(checksum)) for checksum in value.values()):
+        return "holds development placeholders; no model file can verify against them"
+    return None
+
+
+def _undecodable_json_problem(text: str) -> str:
+    try:
+        json.loads(text)
+    except ValueError as error:
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else "unreadable"
+        position = (
+            f", line {error.lineno} column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+        )
+        return f"is not valid JSON ({reason}{position})"
+    return "must be a JSON object mapping model size to checksum, not a JSON string"
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(repr(name[:32]) for name in names)
+
+
+def cache_ttl_problem(value: Any, context: RuleContext) -> str | None:  # noqa: ARG001 - same in every env
+    """SECRETS_CACHE_TTL: a finite, non-negative number of seconds; 0 means every read fetches."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a non-negative number of seconds, not {describe_type(value)}"
+    if not math.isfinite(value) or value < 0:
+        return "must be a finite, non-negative number of seconds"
+    return None
+
+
+def ssm_prefix_problem(value: Any, context: RuleContext | None = None) -> str | None:  # noqa: ARG001
+    """SSM_PREFIX: an absolute SSM path of at most 15 levels in the characters SSM allows."""
+    if not isinstance(value, str):
+        return f"must be text, not {describe_type(value)}"
+    if not value.startswith("/"):
+        return "must start with '/'"
+    levels = value.rstrip("/").split("/")[1:]
+    if not levels:
+        return "must name at least one level below '/'"
+    if any(not level for level in levels):
+        return "has an empty level ('//')"
+    if any(_PREFIX_LEVEL.fullmatch(level) is None for level in levels):
+        return "has characters SSM does not allow (letters, digits, '_', '.', '-' and '/' only)"
+    if len(levels) > MAX_PREFIX_LEVELS:
+        return f"has {len(levels)} levels; SSM allows at most {MAX_PREFIX_LEVELS}"
+    return None
+
+
+def token_problem(text: str) -> str | None:
+    """Text from SSM or the guide's variables may carry only the typing tokens, never dynaconf's lazy ones."""
+    words = text.split(" ", 2)
+    if words[0] not in converters:
+        return None
+    if any(word in converters and word not in ALLOWED_TOKENS for word in words[:2]):
+        return (
+            "starts with a dynaconf token that clarity-settings does not evaluate here "
+            f"(allowed: {' '.join(sorted(ALLOWED_TOKENS))})"
+        )
+    return None
+
+
+def _key_remedy(context: RuleContext) -> str:
+    return (
+        f"set the SSM parameter {context.prefix}/model_signature_key "
+        f"or the environment variable {schema.SIGNATURE_KEY}"
+    )
+
+
+def _previous_key_remedy(context: RuleContext) -> str:
+    return (
+        f"fix or delete the SSM parameter {context.prefix}/model_signature_key_previous "
+        f"or the environment variable {schema.PREVIOUS_SIGNATURE_KEY}"
+    )
+
+
+def _checksums_remedy(context: RuleContext) -> str:
+    return (
+        f"publish signed checksums as the SSM parameter {context.prefix}/expected_model_checksums "
+        f"or the environment variable {schema.CHECKSUMS}"
+    )
+
+
+def _ttl_remedy(_: RuleContext) -> str:
+    return f"set {schema.control_variable(schema.CACHE_TTL)} to a number of seconds such as 300"
+
+
+def _prefix_remedy(_: RuleContext) -> str:
+    return f"set {schema.control_variable(schema.SSM_PREFIX)} to a path such as /clarity/production"
+
+
+def build_validators() -> list[Validator]:
+    """The validators every clarity settings object runs at first use and on validators.validate()."""
+    return [
+        Rule(
+            schema.SIGNATURE_KEY,
+            signature_key_problem,
+            remedy=_key_remedy,
+            required_outside_development=True,
+            caution=signature_key_caution,
+        ),
+        Rule(schema.PREVIOUS_SIGNATURE_KEY, signature_key_problem, remedy=_previous_key_remedy),
+        Rule(
+            schema.CHECKSUMS,
+            checksums_problem,
+            remedy=_checksums_remedy,
+            required_outside_development=True,
+            caution=checksums_caution,
+        ),
+        Rule(
+            schema.CACHE_TTL,
+            cache_ttl_problem,
+            remedy=_ttl_remedy,
+            label=f"{schema.CACHE_TTL} ({schema.control_variable(schema.CACHE_TTL)})",
+        ),
+        Rule(
+            schema.SSM_PREFIX,
+            ssm_prefix_problem,
+            remedy=_prefix_remedy,
+            label=f"{schema.SSM_PREFIX} ({schema.control_variable(schema.SSM_PREFIX)})",
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Dynaconf loaders: each module answers "where does a value come from" for one layer."""

@@ -1,0 +1,53 @@
+"""Where a value comes from, last resort: the package's built-in defaults, for keys no other layer set.
+
+It runs after every other loader and fills only what is still missing, which makes it the lowest
+layer: a fresh clone with no settings.toml, no .env and no AWS still gets a working development
+configuration, and any real value anywhere else wins.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import tomllib
+from pathlib import Path
+from typing import Any, Final
+
+from dynaconf.loaders.base import SourceMetadata
+
+from clarity_settings import control, schema
+
+IDENTIFIER: Final = "default"
+DEFAULTS_FILE: Final = Path(schema.__file__).with_name("defaults.toml")
+
+
+@functools.cache
+def _sections() -> dict[str, dict[str, Any]]:
+    with DEFAULTS_FILE.open("rb") as handle:
+        return {section.lower(): values for section, values in tomllib.load(handle).items()}
+
+
+def package_defaults(env: str) -> dict[str, Any]:
+    """The built-in values for env: [default], then [<env>], then the environment's SSM prefix."""
+    sections = _sections()
+    merged = {**sections.get("default", {}), **sections.get(env.lower(), {})}
+    merged.setdefault(schema.SSM_PREFIX.lower(), control.default_prefix(env))
+    return {name.upper(): copy.deepcopy(value) for name, value in merged.items()}
+
+
+def load(
+    obj: Any,
+    env: str | None = None,
+    silent: bool = True,  # noqa: ARG001 - a packaged file cannot be missing
+    key: str | None = None,
+    filename: str | None = None,  # noqa: ARG001 - part of dynaconf's loader contract
+    validate: bool = False,
+) -> None:
+    """Set each built-in default that no higher layer provided."""
+    env_name = str(env or obj.current_env).lower()
+    source = SourceMetadata(IDENTIFIER, "clarity_settings", env_name)
+    for name, value in package_defaults(env_name).items():
+        if key is not None and name != key.upper():
+            continue
+        if not obj.exists(name):
+            obj.set(name, value, loader_identifier=source, validate=validate)

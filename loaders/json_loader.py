@@ -1,0 +1,33 @@
+"""Where a value comes from, finishing step: settings declared JSON are decoded whichever layer gave them.
+
+It runs last, sees the winning value, and sets the decoded form under the same source, so
+provenance still names the SSM parameter, variable or file the text came from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dynaconf.loaders.base import SourceMetadata
+
+from clarity_settings import provenance, schema
+
+
+def load(
+    obj: Any,
+    env: str | None = None,  # noqa: ARG001 - decoding is the same in every environment
+    silent: bool = True,  # noqa: ARG001 - undecodable text is left for the validator to report
+    key: str | None = None,
+    filename: str | None = None,  # noqa: ARG001 - part of dynaconf's loader contract
+    validate: bool = False,
+) -> None:
+    """Replace EXPECTED_MODEL_CHECKSUMS text with its mapping, digests in lower case."""
+    if key is not None and key.upper() != schema.CHECKSUMS:
+        return
+    current = obj.get(schema.CHECKSUMS)
+    if current is None:
+        return
+    decoded = schema.decode_checksums(current)
+    if decoded != current:
+        source = provenance.last_source(obj, schema.CHECKSUMS) or SourceMetadata("json", "decoded")
+        obj.set(schema.CHECKSUMS, decoded, loader_identifier=source, validate=validate)

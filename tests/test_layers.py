@@ -61,29 +61,26 @@ def write_every_layer(project: Project, ssm: Ssm) -> None:
     os.environ["CLARITY_USE_SSM"] = "true"
 
 
-def forget_dotenv(project: Project) -> None:
-    """Delete .env and the copy dynaconf made of it in os.environ, as a new process would start."""
-    (project.root / ".env").unlink()
-    del os.environ[KEY]
-
-
-PEELED_FROM_THE_TOP = [
-    ("ssm", lambda p, s: s.delete("/clarity/development/model_signature_key")),
-    ("environment", lambda p, s: os.environ.pop(KEY)),
-    ("dotenv", lambda p, s: forget_dotenv(p)),
-    ("secrets-toml", lambda p, s: (p.root / ".secrets.toml").unlink()),
-    ("toml-env", lambda p, s: p.write("settings.toml", f'[default]\n{KEY} = "toml-default"\n')),
-    ("toml-default", lambda p, s: (p.root / "settings.toml").unlink()),
-    ("insecure-development-placeholder-model-signature-key", None),
-]
-
-
 def test_each_layer_overrides_every_layer_below_it(project: Project, ssm: Ssm) -> None:
     write_every_layer(project, ssm)
-    for expected, remove_layer in PEELED_FROM_THE_TOP:
-        assert project.settings()[KEY] == expected
-        if remove_layer is not None:
-            remove_layer(project, ssm)
+
+    def winner() -> str:
+        return str(project.settings()[KEY])
+
+    assert winner() == "ssm"
+    ssm.delete("/clarity/development/model_signature_key")
+    assert winner() == "environment"
+    del os.environ[KEY]
+    assert winner() == "dotenv"
+    (project.root / ".env").unlink()
+    del os.environ[KEY]  # dynaconf copied .env into os.environ; a new process would not have it
+    assert winner() == "secrets-toml"
+    (project.root / ".secrets.toml").unlink()
+    assert winner() == "toml-env"
+    project.write("settings.toml", f'[default]\n{KEY} = "toml-default"\n')
+    assert winner() == "toml-default"
+    (project.root / "settings.toml").unlink()
+    assert winner() == "insecure-development-placeholder-model-signature-key"
 
 
 def test_a_real_environment_variable_wins_over_the_same_one_in_dotenv(project: Project) -> None:
@@ -143,29 +140,21 @@ def test_the_prefixed_form_wins_over_the_guides_unprefixed_name(project: Project
 
 
 @pytest.mark.parametrize(
-    ("layer", "write"),
+    ("filename", "text"),
     [
-        (
-            "toml text",
-            lambda p: p.write("settings.toml", f"[default]\nexpected_model_checksums = '{CHECKSUMS_JSON}'\n"),
-        ),
-        (
-            "toml table",
-            lambda p: p.write("settings.toml", "[default]\nexpected_model_checksums = { small = 'dev' }\n"),
-        ),
-        ("dotenv", lambda p: p.write(".env", f"EXPECTED_MODEL_CHECKSUMS={CHECKSUMS_JSON}\n")),
-        (
-            "prefixed env",
-            lambda p: os.environ.__setitem__("CLARITY_EXPECTED_MODEL_CHECKSUMS", CHECKSUMS_JSON),
-        ),
+        ("settings.toml", f"[default]\nexpected_model_checksums = '{CHECKSUMS_JSON}'\n"),
+        ("settings.toml", "[default]\nexpected_model_checksums = { small = 'dev' }\n"),
+        (".secrets.toml", f"[development]\nexpected_model_checksums = '{CHECKSUMS_JSON}'\n"),
+        (".env", f"EXPECTED_MODEL_CHECKSUMS={CHECKSUMS_JSON}\n"),
+        (".env", f"CLARITY_EXPECTED_MODEL_CHECKSUMS={CHECKSUMS_JSON}\n"),
     ],
 )
 def test_expected_checksums_become_a_mapping_from_any_layer(
-    project: Project, layer: str, write: object
+    project: Project, filename: str, text: str
 ) -> None:
-    write(project)  # type: ignore[operator]
+    project.write(filename, text)
     checksums = project.settings().EXPECTED_MODEL_CHECKSUMS
-    assert isinstance(checksums, dict), layer
+    assert isinstance(checksums, dict)
     assert checksums["small"] == "dev"
 
 

@@ -53,9 +53,12 @@ def decode_checksums(value: object) -> object:
     """Decode the guide's JSON text and lower-case hex digests; bad input is left for the validator."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            decoded = json.loads(value)
         except ValueError:
             return value
+        if isinstance(decoded, str):
+            return value
+        value = decoded
     if isinstance(value, Mapping):
         return {
             size: checksum.lower() if isinstance(checksum, str) and is_hex_digest(checksum) else checksum

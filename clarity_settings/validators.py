@@ -98,7 +98,7 @@ class Rule(Validator):  # type: ignore[misc]
                 log.warning("%s %s", self.label, notice)
 
     def _problem(self, value: object, context: RuleContext) -> str | None:
-        if value is _MISSING or value is None:
+        if value is _MISSING:
             if self.required_outside_development and context.strict:
                 return f"is required in {context.env}"
             return None

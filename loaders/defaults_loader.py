@@ -43,11 +43,11 @@ def load(
     filename: str | None = None,  # noqa: ARG001 - part of dynaconf's loader contract
     validate: bool = False,
 ) -> None:
-    """Set each built-in default that no higher layer provided."""
+    """Set each built-in default that no higher layer provided (read from the store: no fresh reload)."""
     env_name = str(env or obj.current_env).lower()
     source = SourceMetadata(IDENTIFIER, "clarity_settings", env_name)
     for name, value in package_defaults(env_name).items():
         if key is not None and name != key.upper():
             continue
-        if not obj.exists(name):
+        if name not in obj.store:
             obj.set(name, value, loader_identifier=source, validate=validate)

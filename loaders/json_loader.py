@@ -24,7 +24,7 @@ def load(
     """Replace EXPECTED_MODEL_CHECKSUMS text with its mapping, digests in lower case."""
     if key is not None and key.upper() != schema.CHECKSUMS:
         return
-    current = obj.get(schema.CHECKSUMS)
+    current = obj.store.get(schema.CHECKSUMS)
     if current is None:
         return
     decoded = schema.decode_checksums(current)

@@ -1,0 +1,390 @@
+"""The SSM layer against moto's server over HTTP: cost, mapping, values, provenance, reloads, failures."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from dynaconf import Dynaconf
+from dynaconf.utils.inspect import get_history
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clarity_settings import ConfigurationError, SsmMappingError, SsmUnavailableError, control
+from loaders import ssm_loader
+from loaders.ssm_loader import Parameter, map_parameters, setting_path
+from tests.conftest import Project, Ssm
+from tests.ssm_proxy import ACCESS_DENIED, SERVER_ERROR, THROTTLE
+
+PREFIX = "/clarity/development"
+
+
+@pytest.fixture
+def ssm_on(ssm: Ssm) -> Ssm:
+    """SSM forced on, as CLARITY_USE_SSM=true does."""
+    os.environ["CLARITY_USE_SSM"] = "true"
+    return ssm
+
+
+def test_a_cold_load_of_35_parameters_costs_four_requests_and_nothing_else(
+    project: Project, ssm_on: Ssm
+) -> None:
+    for number in range(35):
+        ssm_on.put(f"{PREFIX}/batch/item_{number}", f"value-{number}")
+    settings = project.settings()
+    assert [settings.BATCH[f"ITEM_{n}"] for n in range(35)] == [f"value-{n}" for n in range(35)]
+    assert dict(ssm_on.proxy.requests) == {"GetParametersByPath": math.ceil(35 / 10)}
+
+
+def test_deeper_paths_nest_and_names_are_case_insensitive(project: Project, ssm_on: Ssm) -> None:
+    project.write("settings.toml", '[default]\ndatabase = { host = "db.local" }\n')
+    ssm_on.put(f"{PREFIX}/database/password", "from-ssm")
+    ssm_on.put(f"{PREFIX}/Feature-Flags/new.checkout", "on")
+    settings = project.settings()
+    assert (settings.DATABASE.HOST, settings.DATABASE.PASSWORD) == ("db.local", "from-ssm")
+    assert settings.FEATURE_FLAGS.NEW_CHECKOUT == "on"
+
+
+def test_two_parameters_that_map_to_one_key_are_an_error_naming_both(project: Project, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/api-token", "one")
+    ssm_on.put(f"{PREFIX}/API_TOKEN", "two")
+    with pytest.raises(SsmMappingError) as caught:
+        project.settings().get("API_TOKEN")
+    assert f"{PREFIX}/api-token" in str(caught.value)
+    assert f"{PREFIX}/API_TOKEN" in str(caught.value)
+    assert "one" not in str(caught.value).replace("one of them", "")
+
+
+def test_a_value_with_a_setting_nested_beneath_it_is_an_error_naming_both() -> None:
+    parameters = [
+        Parameter(f"{PREFIX}/database", "String", "x", 1),
+        Parameter(f"{PREFIX}/database/password", "String", "y", 1),
+    ]
+    with pytest.raises(SsmMappingError, match=f"{PREFIX}/database holds .* {PREFIX}/database/password"):
+        map_parameters(PREFIX, parameters)
+
+
+LEVEL = st.text(alphabet="abcXYZ019_.-", min_size=1, max_size=12)
+NAMES = st.lists(LEVEL, min_size=1, max_size=5)
+
+
+@given(NAMES)
+def test_every_name_maps_to_upper_case_identifier_levels(levels: list[str]) -> None:
+    path = setting_path(PREFIX, PREFIX + "/" + "/".join(levels))
+    assert len(path) == len(levels)
+    assert all(set(level) <= set("ABCXYZ019_") for level in path)
+
+
+def _spelling_variant(level: str) -> str:
+    return level.swapcase().replace("-", ".").replace("_", "-")
+
+
+@given(NAMES)
+def test_case_dashes_and_dots_do_not_change_the_key(levels: list[str]) -> None:
+    variant = [_spelling_variant(level) for level in levels]
+    assert setting_path(PREFIX, PREFIX + "/" + "/".join(levels)) == setting_path(
+        PREFIX, PREFIX + "/" + "/".join(variant)
+    )
+
+
+@given(NAMES, NAMES)
+def test_names_that_differ_in_more_than_spelling_map_to_different_keys(
+    first: list[str], second: list[str]
+) -> None:
+    def canonical(levels: list[str]) -> list[str]:
+        return [level.lower().replace("-", "_").replace(".", "_") for level in levels]
+
+    same_key = setting_path(PREFIX, PREFIX + "/" + "/".join(first)) == setting_path(
+        PREFIX, PREFIX + "/" + "/".join(second)
+    )
+    assert same_key == (canonical(first) == canonical(second))
+
+
+@pytest.mark.parametrize("text", ["0123", "1e10", "true", "2024-01-01", "null", "[1, 2]", " padded ", "a,b"])
+def test_values_stay_exactly_the_text_stored(project: Project, ssm_on: Ssm, text: str) -> None:
+    ssm_on.put(f"{PREFIX}/opaque", text)
+    assert text == project.settings().OPAQUE
+
+
+def test_explicit_typing_tokens_are_honoured(project: Project, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/workers", "@int 8")
+    ssm_on.put(f"{PREFIX}/debug", "@bool false")
+    ssm_on.put(f"{PREFIX}/limits", '@json {"rps": 40}')
+    ssm_on.put(f"{PREFIX}/literal", "@str 0123")
+    settings = project.settings()
+    assert (settings.WORKERS, settings.DEBUG, settings.LIMITS.rps, settings.LITERAL) == (8, False, 40, "0123")
+
+
+@pytest.mark.parametrize(
+    "text", ["@format {this.HOME}", "@jinja {{ 1 }}", "@read_file /etc/hostname", "@str @get X"]
+)
+def test_lazy_dynaconf_tokens_from_ssm_are_refused_without_echoing_the_value(
+    project: Project, ssm_on: Ssm, text: str
+) -> None:
+    ssm_on.put(f"{PREFIX}/templated", text)
+    with pytest.raises(
+        ConfigurationError, match=f"{PREFIX}/templated starts with a dynaconf token"
+    ) as caught:
+        project.settings().get("TEMPLATED")
+    assert text.rsplit(" ", maxsplit=1)[-1] not in str(caught.value)
+
+
+def test_a_string_list_becomes_a_list_of_text(project: Project, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/allowed_hosts", "a.example,0123,true", kind="StringList")
+    assert list(project.settings().ALLOWED_HOSTS) == ["a.example", "0123", "true"]
+
+
+def test_expected_checksums_from_ssm_are_decoded_from_json(project: Project, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/expected_model_checksums", json.dumps({"small": "A" * 64}))
+    assert project.settings().EXPECTED_MODEL_CHECKSUMS == {"small": "a" * 64}
+
+
+def test_provenance_names_the_parameter_and_its_version(project: Project, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/model_signature_key", "first")
+    ssm_on.put(f"{PREFIX}/model_signature_key", "second")
+    ssm_on.put(f"{PREFIX}/expected_model_checksums", '{"small": "dev"}')
+    settings = project.settings()
+    latest = get_history(settings, "MODEL_SIGNATURE_KEY")[-1]
+    assert (latest["loader"], latest["identifier"]) == ("ssm", f"{PREFIX}/model_signature_key:2")
+    checksums = get_history(settings, "EXPECTED_MODEL_CHECKSUMS")[-1]
+    assert (checksums["loader"], checksums["identifier"]) == ("ssm", f"{PREFIX}/expected_model_checksums:1")
+
+
+def seed_three_keys(ssm: Ssm) -> None:
+    """A top-level secret, a nested one, and a neighbour that a reload must not drop."""
+    ssm.put(f"{PREFIX}/model_signature_key", "old-key")
+    ssm.put(f"{PREFIX}/database/password", "old-password")
+    ssm.put(f"{PREFIX}/neighbour", "kept")
+
+
+def test_a_fresh_get_reloads_that_key_and_keeps_every_other(project: Project, ssm_on: Ssm) -> None:
+    project.write("settings.toml", '[default]\nfrom_toml = "kept"\n')
+    seed_three_keys(ssm_on)
+    settings = project.settings()
+    assert settings.MODEL_SIGNATURE_KEY == "old-key"
+    ssm_on.put(f"{PREFIX}/model_signature_key", "new-key")
+    ssm_on.put(f"{PREFIX}/neighbour", "changed")
+    assert settings.get("MODEL_SIGNATURE_KEY", fresh=True) == "new-key"
+    assert (settings.NEIGHBOUR, settings.FROM_TOML, settings.DATABASE.PASSWORD) == (
+        "kept",
+        "kept",
+        "old-password",
+    )
+
+
+def test_a_fresh_nested_key_reloads_its_whole_subtree(project: Project, ssm_on: Ssm) -> None:
+    project.write("settings.toml", '[default]\ndatabase = { host = "db.local" }\n')
+    seed_three_keys(ssm_on)
+    settings = project.settings()
+    assert settings.DATABASE.PASSWORD == "old-password"
+    ssm_on.put(f"{PREFIX}/database/password", "new-password")
+    assert settings.get("DATABASE.PASSWORD", fresh=True) == "new-password"
+    assert (settings.DATABASE.HOST, settings.MODEL_SIGNATURE_KEY) == ("db.local", "old-key")
+
+
+def test_fresh_vars_and_the_fresh_context_read_ssm_again(project: Project, ssm_on: Ssm) -> None:
+    seed_three_keys(ssm_on)
+    settings = project.settings(fresh_vars=["MODEL_SIGNATURE_KEY"])
+    assert settings.MODEL_SIGNATURE_KEY == "old-key"
+    ssm_on.put(f"{PREFIX}/model_signature_key", "new-key")
+    assert settings.MODEL_SIGNATURE_KEY == "new-key"
+    ssm_on.put(f"{PREFIX}/neighbour", "changed")
+    with settings.fresh():
+        assert settings.NEIGHBOUR == "changed"
+    assert settings.DATABASE.PASSWORD == "old-password"
+
+
+def test_a_parameter_deleted_from_ssm_falls_back_to_the_lower_layer_on_reload(
+    project: Project, ssm_on: Ssm
+) -> None:
+    os.environ["MODEL_SIGNATURE_KEY"] = "from-environment"
+    seed_three_keys(ssm_on)
+    settings = project.settings()
+    assert settings.MODEL_SIGNATURE_KEY == "old-key"
+    ssm_on.delete(f"{PREFIX}/model_signature_key")
+    assert settings.get("MODEL_SIGNATURE_KEY", fresh=True) == "from-environment"
+    assert settings.NEIGHBOUR == "kept"
+
+
+@pytest.mark.parametrize("value", ["false", "0", "no", "FALSE"])
+def test_ssm_off_makes_no_aws_request(project: Project, ssm: Ssm, value: str) -> None:
+    ssm.put(f"{PREFIX}/model_signature_key", "from-ssm")
+    os.environ["CLARITY_USE_SSM"] = value
+    assert project.settings().MODEL_SIGNATURE_KEY != "from-ssm"
+    assert ssm.proxy.total == 0
+
+
+@pytest.mark.parametrize("value", ["true", "1", "yes", "Yes"])
+def test_ssm_on_reads_the_prefix(project: Project, ssm: Ssm, value: str) -> None:
+    ssm.put(f"{PREFIX}/model_signature_key", "from-ssm")
+    os.environ["CLARITY_USE_SSM"] = value
+    assert project.settings().MODEL_SIGNATURE_KEY == "from-ssm"
+
+
+def test_use_ssm_from_settings_toml_is_honoured(project: Project, ssm: Ssm) -> None:
+    ssm.put(f"{PREFIX}/model_signature_key", "from-ssm")
+    project.write("settings.toml", "[development]\nuse_ssm = false\n")
+    assert project.settings().MODEL_SIGNATURE_KEY != "from-ssm"
+    assert ssm.proxy.total == 0
+
+
+def test_auto_mode_reads_ssm_when_credentials_resolve_locally(project: Project, ssm: Ssm) -> None:
+    ssm.put(f"{PREFIX}/model_signature_key", "from-ssm")
+    assert "CLARITY_USE_SSM" not in os.environ
+    assert project.settings().MODEL_SIGNATURE_KEY == "from-ssm"
+
+
+def test_auto_mode_reads_ssm_with_a_credentials_file_profile(
+    project: Project, ssm: Ssm, tmp_path: Path
+) -> None:
+    ssm.put(f"{PREFIX}/model_signature_key", "from-ssm")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[dev]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    del os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
+    os.environ.update({"AWS_SHARED_CREDENTIALS_FILE": str(credentials), "AWS_PROFILE": "dev"})
+    assert project.settings().MODEL_SIGNATURE_KEY == "from-ssm"
+
+
+def test_auto_mode_stays_off_without_credentials_or_aws_compute(project: Project, ssm: Ssm) -> None:
+    ssm.put(f"{PREFIX}/model_signature_key", "from-ssm")
+    del os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
+    assert project.settings().MODEL_SIGNATURE_KEY != "from-ssm"
+    assert ssm.proxy.total == 0
+
+
+@pytest.mark.parametrize("marker", control.AWS_COMPUTE_MARKERS)
+def test_auto_mode_turns_on_for_aws_compute_without_local_credentials(marker: str) -> None:
+    assert not control.ssm_enabled({})
+    os.environ[marker] = "present"
+    assert control.ssm_enabled({})
+
+
+@pytest.mark.parametrize("value", ["maybe", "", "2", "on"])
+def test_an_unknown_use_ssm_value_is_an_error_naming_the_variable(project: Project, value: str) -> None:
+    os.environ["CLARITY_USE_SSM"] = value
+    with pytest.raises(ConfigurationError, match="CLARITY_USE_SSM must be true, false or auto"):
+        project.settings().get("ANYTHING")
+
+
+def test_ssm_off_never_imports_boto3(tmp_path: Path) -> None:
+    env = {**os.environ, "CLARITY_USE_SSM": "false", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}
+    code = (
+        "import sys\nfrom clarity_settings import settings\nsettings.MODEL_SIGNATURE_KEY\n"
+        "print('boto3' in sys.modules, 'botocore' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False False"
+
+
+def test_the_prefix_variable_wins_and_a_trailing_slash_is_dropped(project: Project, ssm_on: Ssm) -> None:
+    project.write("settings.toml", '[development]\nssm_prefix = "/elsewhere"\n')
+    ssm_on.put("/team/app/model_signature_key", "from-team-prefix")
+    os.environ["CLARITY_SSM_PREFIX"] = "/team/app/"
+    assert project.settings().MODEL_SIGNATURE_KEY == "from-team-prefix"
+
+
+def test_the_environments_ssm_prefix_from_settings_toml_is_used(project: Project, ssm_on: Ssm) -> None:
+    project.write("settings.toml", '[development]\nssm_prefix = "/team/dev"\n')
+    ssm_on.put("/team/dev/model_signature_key", "from-toml-prefix")
+    assert project.settings().MODEL_SIGNATURE_KEY == "from-toml-prefix"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "rule"),
+    [
+        ("clarity/production", "must start with '/'"),
+        ("/clarity/prod uction", "characters SSM does not allow"),
+        ("/clarity/prod$", "characters SSM does not allow"),
+        ("/clarity//production", "empty level"),
+        ("/", "at least one level"),
+        ("/" + "/".join(f"l{n}" for n in range(16)), "16 levels; SSM allows at most 15"),
+    ],
+)
+def test_an_invalid_prefix_is_refused_naming_the_variable(
+    project: Project, ssm_on: Ssm, prefix: str, rule: str
+) -> None:
+    os.environ["CLARITY_SSM_PREFIX"] = prefix
+    with pytest.raises(ConfigurationError, match="CLARITY_SSM_PREFIX") as caught:
+        project.settings().get("ANYTHING")
+    assert rule in str(caught.value)
+    assert ssm_on.proxy.total == 0
+
+
+def unused_port() -> int:
+    """A loopback port with nothing listening, standing in for an unreachable endpoint."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_unreachable_ssm_warns_once_and_the_lower_layers_stand(
+    project: Project, ssm_on: Ssm, caplog: pytest.LogCaptureFixture
+) -> None:
+    os.environ["AWS_ENDPOINT_URL_SSM"] = f"http://127.0.0.1:{unused_port()}"
+    os.environ["MODEL_SIGNATURE_KEY"] = "environment-fallback"
+    with caplog.at_level(logging.WARNING, logger="clarity_settings"):
+        assert project.settings().MODEL_SIGNATURE_KEY == "environment-fallback"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "clarity_settings.ssm"]
+    assert len(warnings) == 1
+    assert PREFIX in warnings[0]
+    assert "EndpointConnectionError" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        (THROTTLE, "ThrottlingException"),
+        (ACCESS_DENIED, "AccessDeniedException"),
+        (SERVER_ERROR, "InternalServerError"),
+    ],
+)
+def test_an_ssm_error_warns_with_its_code_after_botocores_retries(
+    project: Project, ssm_on: Ssm, caplog: pytest.LogCaptureFixture, fault: object, code: str
+) -> None:
+    ssm_on.put(f"{PREFIX}/model_signature_key", "secret-in-ssm")
+    ssm_on.proxy.fail_every(fault)  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING, logger="clarity_settings"):
+        settings = project.settings()
+        assert settings.MODEL_SIGNATURE_KEY == "insecure-development-placeholder-model-signature-key"
+    warning = next(r.getMessage() for r in caplog.records if r.name == "clarity_settings.ssm")
+    assert code in warning
+    assert "secret-in-ssm" not in caplog.text
+    retried = fault is not ACCESS_DENIED
+    assert ssm_on.proxy.total == (int(os.environ["AWS_MAX_ATTEMPTS"]) if retried else 1)
+
+
+def test_a_load_cut_off_halfway_through_its_pages_sets_nothing_from_ssm(
+    project: Project, ssm_on: Ssm
+) -> None:
+    for number in range(35):
+        ssm_on.put(f"{PREFIX}/batch/item_{number}", "from-ssm")
+    ssm_on.proxy.fail_from(3, ACCESS_DENIED)
+    assert "BATCH" not in project.settings()
+    assert ssm_on.proxy.requests["GetParametersByPath"] == 3
+
+
+def test_a_caller_that_wants_errors_gets_ssm_unavailable(project: Project, ssm_on: Ssm) -> None:
+    ssm_on.proxy.fail_every(ACCESS_DENIED)
+    settings = project.settings()
+    with pytest.raises(SsmUnavailableError, match=f"{PREFIX} could not be read \\(AccessDeniedException\\)"):
+        ssm_loader.load(settings, silent=False)
+
+
+def test_the_loader_works_in_any_dynaconf_object(tmp_path: Path, ssm_on: Ssm) -> None:
+    ssm_on.put("/myapp/prod/api/token", "from-ssm")
+    os.environ["CLARITY_SSM_PREFIX"] = "/myapp/prod"
+    settings = Dynaconf(
+        envvar_prefix="MYAPP",
+        root_path=str(tmp_path),
+        LOADERS_FOR_DYNACONF=["dynaconf.loaders.env_loader", "loaders.ssm_loader"],
+    )
+    assert settings.API.TOKEN == "from-ssm"

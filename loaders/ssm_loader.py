@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import control
+from clarity_settings import control, log_redaction
 from clarity_settings.errors import ConfigurationError, SsmMappingError, SsmUnavailableError
 from clarity_settings.validators import token_problem
 
@@ -157,6 +157,7 @@ def value_of(parameter: Parameter) -> str | list[str]:
 
 def ssm_client() -> SSMClient:
     """One client per process and AWS configuration, so a fork or a changed endpoint gets a fresh one."""
+    log_redaction.install()
     aws_environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
     return _client(os.getpid(), aws_environment)
 

@@ -388,3 +388,16 @@ def test_the_loader_works_in_any_dynaconf_object(tmp_path: Path, ssm_on: Ssm) ->
         LOADERS_FOR_DYNACONF=["dynaconf.loaders.env_loader", "loaders.ssm_loader"],
     )
     assert settings.API.TOKEN == "from-ssm"
+
+
+def test_botocore_debug_logging_never_shows_a_value_from_ssm(
+    project: Project, ssm_on: Ssm, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "unique-secret-value-7f3a9c"
+    ssm_on.put(f"{PREFIX}/model_signature_key", secret)
+    with caplog.at_level(logging.DEBUG):
+        assert project.settings().MODEL_SIGNATURE_KEY == secret
+    bodies = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Response body")]
+    assert bodies, "botocore logged no response body: the test would prove nothing"
+    assert secret[:10] not in caplog.text
+    assert all("redacted by clarity-settings" in body for body in bodies)

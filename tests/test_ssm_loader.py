@@ -401,3 +401,14 @@ def test_botocore_debug_logging_never_shows_a_value_from_ssm(
     assert bodies, "botocore logged no response body: the test would prove nothing"
     assert secret[:10] not in caplog.text
     assert all("redacted by clarity-settings" in body for body in bodies)
+
+
+def test_ssm_forced_on_without_credentials_warns_and_falls_back(
+    project: Project, ssm_on: Ssm, caplog: pytest.LogCaptureFixture
+) -> None:
+    del os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
+    os.environ["MODEL_SIGNATURE_KEY"] = "environment-fallback"
+    with caplog.at_level(logging.WARNING, logger="clarity_settings.ssm"):
+        assert project.settings().MODEL_SIGNATURE_KEY == "environment-fallback"
+    assert "(NoCredentialsError)" in caplog.text
+    assert ssm_on.proxy.total == 0

@@ -9,13 +9,8 @@ from typing import Any, Final
 
 from clarity_settings import schema
 from clarity_settings.errors import ConfigurationError
-from clarity_settings.validators import ssm_prefix_problem
 
 DEFAULT_REGION: Final = "us-east-1"
-
-_ON: Final = frozenset({"true", "1", "yes"})
-_OFF: Final = frozenset({"false", "0", "no"})
-_AUTO: Final = "auto"
 
 AWS_COMPUTE_MARKERS: Final = (
     "AWS_EXECUTION_ENV",
@@ -41,36 +36,31 @@ _CREDENTIAL_FILES: Final = ("~/.aws/credentials", "~/.aws/config", "~/.boto", "/
 _NETWORK_PROVIDERS: Final = ("iam-role", "container-role")
 
 
-def _control_value(obj: Any, setting: str) -> object:
-    """The environment variable wins, so the loader obeys the guide's names in any Dynaconf object."""
-    variable = schema.control_variable(setting)
-    if variable in os.environ:
-        return os.environ[variable]
-    return obj.get(setting)
-
-
 def parse_use_ssm(value: object) -> bool | None:
     """True or False when SSM is forced on or off, None for auto-detection."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _ON:
-        return True
-    if text in _OFF:
-        return False
-    if text == _AUTO:
-        return None
-    raise ConfigurationError(
-        f"{schema.control_variable(schema.USE_SSM)} must be true, false or auto "
-        "(1/0 and yes/no work too); unset it to detect AWS automatically"
-    )
+    try:
+        return schema.parse_switch(value, schema.USE_SSM)
+    except ConfigurationError:
+        raise ConfigurationError(
+            f"{schema.control_variable(schema.USE_SSM)} must be true, false or auto "
+            "(1/0 and yes/no work too); unset it to detect AWS automatically"
+        ) from None
 
 
-def ssm_enabled(obj: Any) -> bool:
-    """Whether the SSM layer is read, deciding auto mode from the machine alone."""
-    forced = parse_use_ssm(_control_value(obj, schema.USE_SSM))
+def reduced_security_allowed(obj: Any) -> bool:
+    """CLARITY_ALLOW_REDUCED_SECURITY=true lets staging and production run on built-in defaults."""
+    value = schema.control_value(obj, schema.ALLOW_REDUCED_SECURITY)
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        raise ConfigurationError(
+            f"{schema.control_variable(schema.ALLOW_REDUCED_SECURITY)} must be true or false"
+        )
+    return schema.parse_switch(value, schema.ALLOW_REDUCED_SECURITY) is True
+
+
+def ssm_enabled(obj: Any, *, forced: bool | None = None) -> bool:
+    """Whether the SSM layer is read: forced in code, else CLARITY_USE_SSM, else auto-detection."""
+    if forced is None:
+        forced = parse_use_ssm(schema.control_value(obj, schema.USE_SSM))
     if forced is not None:
         return forced
     return running_on_aws(os.environ) or has_local_credentials(os.environ)
@@ -110,10 +100,10 @@ def default_prefix(env: str) -> str:
 
 def resolve_prefix(obj: Any, env: str) -> str:
     """CLARITY_SSM_PREFIX, else the settings' ssm_prefix, else /clarity/<env>; checked and normalised."""
-    value = _control_value(obj, schema.SSM_PREFIX)
+    value = schema.control_value(obj, schema.SSM_PREFIX)
     if value is None:
         return default_prefix(env)
-    problem = ssm_prefix_problem(value)
+    problem = schema.ssm_prefix_problem(value)
     if problem is not None:
         variable = schema.control_variable(schema.SSM_PREFIX)
         raise ConfigurationError(f"{variable} {problem}: use a path such as /clarity/production")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from dynaconf import Dynaconf
-
 from clarity_settings import schema
+from clarity_settings.freshness import ClaritySettings
 from clarity_settings.validators import build_validators
 
 LOADERS: Final = (
@@ -38,6 +37,6 @@ def dynaconf_options(**overrides: Any) -> dict[str, Any]:
     return options
 
 
-def create_settings(**overrides: Any) -> Any:
-    """A new, lazily loaded settings object; the package's own ``settings`` is one of these."""
-    return Dynaconf(**dynaconf_options(**overrides))
+def create_settings(**overrides: Any) -> ClaritySettings:
+    """A new, lazily loaded settings object whose SSM values stay fresh; ``settings`` is one of these."""
+    return ClaritySettings(**dynaconf_options(**overrides))

@@ -31,3 +31,18 @@ def describe(settings: Any, key: str) -> str:
     if metadata.loader == "default":
         return f"default [{metadata.env}]"
     return f"{metadata.loader} {metadata.identifier}"
+
+
+def source_kind(settings: Any, key: str, real_environment: frozenset[str] | None = None) -> str:
+    """The layer as one word: ssm, env, dotenv, toml, default (or the loader's own name).
+
+    real_environment holds the variable names that existed before dynaconf copied .env into
+    os.environ; a variable outside it came from .env.
+    """
+    metadata = last_source(settings, key)
+    if metadata is None:
+        return "unknown"
+    if metadata.loader in {"env", "env_global"}:
+        variable = metadata.identifier if metadata.loader == "env" else f"{metadata.identifier}_{key}"
+        return "dotenv" if real_environment is not None and variable not in real_environment else "env"
+    return str(metadata.loader)

@@ -1,9 +1,12 @@
 """The settings this library knows by name: the guide's secrets, their environment names and shapes."""
 
 import json
+import os
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
+
+from clarity_settings.errors import ConfigurationError
 
 SIGNATURE_KEY: Final = "MODEL_SIGNATURE_KEY"
 PREVIOUS_SIGNATURE_KEY: Final = "MODEL_SIGNATURE_KEY_PREVIOUS"
@@ -11,6 +14,7 @@ CHECKSUMS: Final = "EXPECTED_MODEL_CHECKSUMS"
 SSM_PREFIX: Final = "SSM_PREFIX"
 USE_SSM: Final = "USE_SSM"
 CACHE_TTL: Final = "SECRETS_CACHE_TTL"
+ALLOW_REDUCED_SECURITY: Final = "ALLOW_REDUCED_SECURITY"
 
 ENVVAR_PREFIX: Final = "CLARITY"
 ENV_SWITCHER: Final = "ENV_FOR_DYNACONF"
@@ -27,6 +31,9 @@ GUIDE_EXAMPLE_KEYS: Final = frozenset(
 )
 
 _HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
+_PREFIX_LEVEL = re.compile(r"[A-Za-z0-9_.\-]+")
+MAX_PREFIX_LEVELS: Final = 15
+GUIDE_EXAMPLE_CHECKSUMS: Final = frozenset({"dev", "fallback-checksum"})
 
 
 def is_development(env: str) -> bool:
@@ -39,6 +46,14 @@ def is_placeholder_key(value: str) -> bool:
     return DEVELOPMENT_PLACEHOLDER_MARK in value.lower() or value in GUIDE_EXAMPLE_KEYS
 
 
+def are_placeholder_checksums(checksums: Mapping[str, object]) -> bool:
+    """The development defaults and the guide's examples: every value a placeholder, none a digest."""
+    return bool(checksums) and all(
+        isinstance(value, str) and (value in GUIDE_EXAMPLE_CHECKSUMS or value.startswith("dev-checksum-"))
+        for value in checksums.values()
+    )
+
+
 def is_hex_digest(value: str) -> bool:
     """A SHA-256 sized hexadecimal string, in either case."""
     return _HEX_DIGEST.fullmatch(value) is not None
@@ -47,6 +62,34 @@ def is_hex_digest(value: str) -> bool:
 def control_variable(setting: str) -> str:
     """The environment variable that sets a control setting, for error messages."""
     return f"{ENVVAR_PREFIX}_{setting}"
+
+
+def control_value(obj: Any, setting: str) -> object:
+    """The environment variable wins, so the guide's names work in any Dynaconf object."""
+    variable = control_variable(setting)
+    if variable in os.environ:
+        return os.environ[variable]
+    return obj.get(setting)
+
+
+_ON: Final = frozenset({"true", "1", "yes"})
+_OFF: Final = frozenset({"false", "0", "no"})
+
+
+def parse_switch(value: object, setting: str) -> bool | None:
+    """true/1/yes or false/0/no (any case, or a TOML boolean); None for unset or "auto"."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _ON:
+        return True
+    if text in _OFF:
+        return False
+    if text == "auto":
+        return None
+    raise ConfigurationError(f"{control_variable(setting)} must be true or false (1/0 and yes/no work too)")
 
 
 def decode_checksums(value: object) -> object:
@@ -65,3 +108,21 @@ def decode_checksums(value: object) -> object:
             for size, checksum in value.items()
         }
     return value
+
+
+def ssm_prefix_problem(value: Any) -> str | None:
+    """SSM_PREFIX: an absolute SSM path of at most 15 levels in the characters SSM allows."""
+    if not isinstance(value, str):
+        return f"must be text, not {type(value).__name__}"
+    if not value.startswith("/"):
+        return "must start with '/'"
+    levels = value.rstrip("/").split("/")[1:]
+    if not levels:
+        return "must name at least one level below '/'"
+    if any(not level for level in levels):
+        return "has an empty level ('//')"
+    if any(_PREFIX_LEVEL.fullmatch(level) is None for level in levels):
+        return "has characters SSM does not allow (letters, digits, '_', '.', '-' and '/' only)"
+    if len(levels) > MAX_PREFIX_LEVELS:
+        return f"has {len(levels)} levels; SSM allows at most {MAX_PREFIX_LEVELS}"
+    return None

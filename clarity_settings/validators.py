@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -17,17 +16,16 @@ from typing import Any, Final
 from dynaconf import Validator
 from dynaconf.utils.parse_conf import converters
 
-from clarity_settings import schema
+from clarity_settings import control, schema
 from clarity_settings.errors import InvalidSettingError
 
 log = logging.getLogger("clarity_settings")
 
 MIN_KEY_LENGTH: Final = 32
-MAX_PREFIX_LEVELS: Final = 15
 ALLOWED_TOKENS: Final = frozenset({"@bool", "@float", "@int", "@json", "@str"})
 
-_PREFIX_LEVEL = re.compile(r"[A-Za-z0-9_.\-]+")
 _MISSING: Final = object()
+_REDUCED: Final = schema.control_variable(schema.ALLOW_REDUCED_SECURITY)
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,7 @@ class RuleContext:
 
     env: str
     prefix: str
+    reduced_security: bool = False
 
     @property
     def strict(self) -> bool:
@@ -86,6 +85,7 @@ class Rule(Validator):  # type: ignore[misc]
         context = RuleContext(
             env=str(settings.current_env).lower(),
             prefix=str(settings.get(schema.SSM_PREFIX) or ""),
+            reduced_security=control.reduced_security_allowed(settings),
         )
         value = settings.get(self.name, default=_MISSING)
         problem = self._problem(value, context)
@@ -95,7 +95,7 @@ class Rule(Validator):  # type: ignore[misc]
         if self.caution is not None and value is not _MISSING:
             notice = self.caution(value, context)
             if notice is not None:
-                log.warning("%s %s", self.label, notice)
+                log.log(logging.ERROR if context.strict else logging.WARNING, "%s %s", self.label, notice)
 
     def _problem(self, value: object, context: RuleContext) -> str | None:
         if value is _MISSING:
@@ -137,18 +137,20 @@ def signature_key_problem(value: Any, context: RuleContext) -> str | None:
         return "is empty"
     if value != value.strip():
         return "has leading or trailing whitespace, which would change every signature"
-    if context.strict and schema.is_placeholder_key(value):
+    if context.strict and schema.is_placeholder_key(value) and not context.reduced_security:
         return f"is a development placeholder, which {context.env} refuses"
-    if context.strict and len(value) < MIN_KEY_LENGTH:
+    if context.strict and len(value) < MIN_KEY_LENGTH and not schema.is_placeholder_key(value):
         return f"is shorter than the {MIN_KEY_LENGTH} characters {context.env} requires"
     return None
 
 
 def signature_key_caution(value: Any, context: RuleContext) -> str | None:
-    """Say out loud when development runs on a placeholder key."""
-    if isinstance(value, str) and schema.is_placeholder_key(value) and not context.strict:
-        return "is an insecure development placeholder; staging and production refuse it"
-    return None
+    """Say out loud when a service runs on a placeholder key."""
+    if not isinstance(value, str) or not schema.is_placeholder_key(value):
+        return None
+    if context.strict:
+        return f"is an insecure placeholder: {context.env} runs with reduced security because {_REDUCED}=true"
+    return "is an insecure development placeholder; staging and production refuse it"
 
 
 def checksums_problem(value: Any, context: RuleContext) -> str | None:
@@ -163,7 +165,7 @@ def checksums_problem(value: Any, context: RuleContext) -> str | None:
     not_text = [size for size, checksum in value.items() if not isinstance(checksum, str) or not checksum]
     if not_text:
         return f"has checksums that are not text or are empty for {_names(not_text)}"
-    if not context.strict:
+    if not context.strict or (context.reduced_security and schema.are_placeholder_checksums(value)):
         return None
     missing = [size for size in schema.MODEL_SIZES if size not in value]
     if missing:
@@ -175,12 +177,12 @@ def checksums_problem(value: Any, context: RuleContext) -> str | None:
 
 
 def checksums_caution(value: Any, context: RuleContext) -> str | None:
-    """Say out loud when development runs on placeholder checksums, which verify nothing."""
-    if context.strict or not isinstance(value, Mapping):
+    """Say out loud when a service runs on placeholder checksums, which verify nothing."""
+    if not isinstance(value, Mapping) or not schema.are_placeholder_checksums(value):
         return None
-    if any(not schema.is_hex_digest(str(checksum)) for checksum in value.values()):
-        return "holds development placeholders; no model file can verify against them"
-    return None
+    if context.strict:
+        return f"holds placeholders: {context.env} runs with reduced security because {_REDUCED}=true"
+    return "holds development placeholders; no model file can verify against them"
 
 
 def _undecodable_json_problem(text: str) -> str:
@@ -208,22 +210,9 @@ def cache_ttl_problem(value: Any, context: RuleContext) -> str | None:  # noqa: 
     return None
 
 
-def ssm_prefix_problem(value: Any, context: RuleContext | None = None) -> str | None:  # noqa: ARG001
+def ssm_prefix_check(value: Any, context: RuleContext) -> str | None:  # noqa: ARG001 - same in every env
     """SSM_PREFIX: an absolute SSM path of at most 15 levels in the characters SSM allows."""
-    if not isinstance(value, str):
-        return f"must be text, not {describe_type(value)}"
-    if not value.startswith("/"):
-        return "must start with '/'"
-    levels = value.rstrip("/").split("/")[1:]
-    if not levels:
-        return "must name at least one level below '/'"
-    if any(not level for level in levels):
-        return "has an empty level ('//')"
-    if any(_PREFIX_LEVEL.fullmatch(level) is None for level in levels):
-        return "has characters SSM does not allow (letters, digits, '_', '.', '-' and '/' only)"
-    if len(levels) > MAX_PREFIX_LEVELS:
-        return f"has {len(levels)} levels; SSM allows at most {MAX_PREFIX_LEVELS}"
-    return None
+    return schema.ssm_prefix_problem(value)
 
 
 def token_problem(text: str) -> str | None:
@@ -294,7 +283,7 @@ def build_validators() -> list[Validator]:
         ),
         Rule(
             schema.SSM_PREFIX,
-            ssm_prefix_problem,
+            ssm_prefix_check,
             remedy=_prefix_remedy,
             label=f"{schema.SSM_PREFIX} ({schema.control_variable(schema.SSM_PREFIX)})",
         ),

@@ -27,10 +27,17 @@ def _sections() -> dict[str, dict[str, Any]]:
         return {section.lower(): values for section, values in tomllib.load(handle).items()}
 
 
-def package_defaults(env: str) -> dict[str, Any]:
-    """The built-in values for env: [default], then [<env>], then the environment's SSM prefix."""
+def package_defaults(env: str, *, reduced_security: bool = False) -> dict[str, Any]:
+    """The built-in values for env: [default], then [<env>], then the environment's SSM prefix.
+
+    With reduced security allowed, an environment other than development also falls back on the
+    development placeholders, the guide's "hardcoded defaults as last resort".
+    """
     sections = _sections()
-    merged = {**sections.get("default", {}), **sections.get(env.lower(), {})}
+    merged = dict(sections.get("default", {}))
+    if reduced_security and not schema.is_development(env):
+        merged.update(sections.get(schema.DEVELOPMENT, {}))
+    merged.update(sections.get(env.lower(), {}))
     merged.setdefault(schema.SSM_PREFIX.lower(), control.default_prefix(env))
     return {name.upper(): copy.deepcopy(value) for name, value in merged.items()}
 
@@ -46,7 +53,8 @@ def load(
     """Set each built-in default that no higher layer provided (read from the store: no fresh reload)."""
     env_name = str(env or obj.current_env).lower()
     source = SourceMetadata(IDENTIFIER, "clarity_settings", env_name)
-    for name, value in package_defaults(env_name).items():
+    defaults = package_defaults(env_name, reduced_security=control.reduced_security_allowed(obj))
+    for name, value in defaults.items():
         if key is not None and name != key.upper():
             continue
         if name not in obj.store:

@@ -8,7 +8,6 @@ parameter under the prefix becomes a setting: ``<prefix>/database/password`` is
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import control, log_redaction
+from clarity_settings import control, log_redaction, ssm_state
 from clarity_settings.errors import ConfigurationError, SsmMappingError, SsmUnavailableError
 from clarity_settings.validators import token_problem
 
@@ -27,8 +26,6 @@ IDENTIFIER: Final = "ssm"
 PAGE_SIZE: Final = 10
 CONNECT_TIMEOUT_SECONDS: Final = 3.0
 READ_TIMEOUT_SECONDS: Final = 10.0
-
-log = logging.getLogger("clarity_settings.ssm")
 
 
 @dataclass(frozen=True)
@@ -62,29 +59,29 @@ def load(
     filename: str | None = None,  # noqa: ARG001 - part of dynaconf's loader contract; SSM has no files
     validate: bool = False,
 ) -> None:
-    """Read the active prefix into obj; on an SSM failure warn once and leave the lower layers standing."""
-    if not control.ssm_enabled(obj):
+    """Read the active prefix into obj; on an SSM failure warn once per outage and leave obj as it is."""
+    context = ssm_state.context_of(obj)
+    if not control.ssm_enabled(obj, forced=context.use_ssm):
+        context.health.record_disabled()
         return
     env_name = str(env or obj.current_env).lower()
-    prefix = control.resolve_prefix(obj, env_name)
+    prefix = context.prefix or control.resolve_prefix(obj, env_name)
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        parameters = fetch_parameters(ssm_client(), prefix)
+        parameters = fetch_parameters(context.injected_client() or ssm_client(context.region), prefix)
     except (BotoCoreError, ClientError) as error:
         code = error_code(error)
-        log.warning(
-            "SSM parameters under %s were not loaded (%s); the environment, .env and settings files stand",
-            prefix,
-            code,
-        )
+        context.health.record_failure(prefix, code)
         if not silent:
             raise SsmUnavailableError(f"SSM parameters under {prefix} could not be read ({code})") from None
         return
+    context.health.record_success(prefix)
     wanted = key.upper() if key else None
     for entry in map_parameters(prefix, parameters):
         if wanted is None or entry.path[0] == wanted:
             _set(obj, entry, env_name, validate)
+    ssm_state.mark_loaded(obj)
 
 
 def _set(obj: Any, entry: Entry, env_name: str, validate: bool) -> None:
@@ -155,21 +152,26 @@ def value_of(parameter: Parameter) -> str | list[str]:
     return items if parameter.type == "StringList" else parameter.value
 
 
-def ssm_client() -> SSMClient:
-    """One client per process and AWS configuration, so a fork or a changed endpoint gets a fresh one."""
+def ssm_client(region: str | None = None) -> SSMClient:
+    """One client per process, region and AWS configuration: a fork or a changed endpoint gets a new one."""
     log_redaction.install()
     aws_environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
-    return _client(os.getpid(), aws_environment)
+    return _client(os.getpid(), region, aws_environment)
 
 
 @functools.lru_cache(maxsize=4)
-def _client(pid: int, aws_environment: tuple[tuple[str, str], ...]) -> SSMClient:  # noqa: ARG001 - cache key
+def _client(
+    pid: int,  # noqa: ARG001 - part of the cache key
+    region: str | None,
+    aws_environment: tuple[tuple[str, str], ...],  # noqa: ARG001 - part of the cache key
+) -> SSMClient:
     import boto3
     from botocore.config import Config
 
     session = boto3.session.Session()
     config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS)
-    return session.client("ssm", region_name=session.region_name or control.DEFAULT_REGION, config=config)
+    region_name = region or session.region_name or control.DEFAULT_REGION
+    return session.client("ssm", region_name=region_name, config=config)
 
 
 def error_code(error: Exception) -> str:

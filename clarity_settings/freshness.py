@@ -1,0 +1,189 @@
+"""How fresh a value is: a settings object whose SSM values live for a jittered TTL.
+
+Within the TTL a read is dynaconf's own attribute lookup plus one clock comparison: no lock, no
+request. The first read after it builds a complete new copy of the settings (every layer, SSM
+included, through the same loaders), validates it and swaps it in with one assignment, so readers
+see either the old set or the new one, never a mixture. Readers that arrive meanwhile keep reading
+the old set. A failed refresh keeps the old set, reports it stale and retries after a backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+from dynaconf import LazySettings
+from dynaconf.base import Settings
+from dynaconf.utils.functional import empty
+
+from clarity_settings import schema, ssm_state
+from clarity_settings.errors import ClaritySettingsError
+from clarity_settings.ssm_state import SsmContext
+
+log = logging.getLogger("clarity_settings")
+
+JITTER: Final = 0.10
+FIRST_BACKOFF_SECONDS: Final = 1.0
+MAX_BACKOFF_SECONDS: Final = 60.0
+DEFAULT_TTL_SECONDS: Final = 300.0
+
+Clock = Callable[[], float]
+
+
+class ClarityInstance(Settings):  # type: ignore[misc]
+    """dynaconf's Settings carrying its SsmContext from the very first loader call."""
+
+    def __init__(
+        self, settings_module: Any = None, *, clarity_ssm: SsmContext | None = None, **kwargs: Any
+    ) -> None:
+        ssm_state.attach(self, clarity_ssm or SsmContext())
+        super().__init__(settings_module, **kwargs)
+
+
+class ClaritySettings(LazySettings):  # type: ignore[misc]
+    """A lazily loaded settings object that keeps its SSM values fresh on a jittered TTL."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = time.monotonic,
+        rng: random.Random | None = None,
+        cache_ttl_seconds: float | None = None,
+        ssm_context: SsmContext | None = None,
+        **options: Any,
+    ) -> None:
+        context = ssm_context or SsmContext()
+        self.__dict__.update(
+            _expires_at=-math.inf,
+            _clock=clock,
+            _rng=rng or random.Random(),  # noqa: S311 - jitter, not cryptography
+            _ttl_override=cache_ttl_seconds,
+            _context=context,
+            _refresh_lock=threading.Lock(),
+            _lock_pid=os.getpid(),
+            _failures=0,
+            _real_environment=frozenset(),
+        )
+        super().__init__(_wrapper_class=ClarityInstance, clarity_ssm=context, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        if self._expires_at <= self._clock():
+            self._on_expiry()
+        return getattr(self._wrapped, name)
+
+    def __getitem__(self, key: str) -> Any:
+        if self._expires_at <= self._clock():
+            self._on_expiry()
+        return self._wrapped[key]
+
+    @property
+    def ssm_context(self) -> SsmContext:
+        """The SSM overrides, client and health this object and its refreshed copies share."""
+        context: SsmContext = self.__dict__["_context"]
+        return context
+
+    @property
+    def stale(self) -> bool:
+        """True while the values held come from before a refresh that failed."""
+        return self.ssm_context.health.status == ssm_state.UNHEALTHY and self._wrapped is not empty
+
+    @property
+    def real_environment(self) -> frozenset[str]:
+        """Variable names set before dynaconf copied .env into os.environ: what came from .env is not here."""
+        names: frozenset[str] = self.__dict__["_real_environment"]
+        return names
+
+    def unload(self) -> None:
+        """Drop every loaded value and the SSM health: the next read loads all layers again."""
+        with self._lock():
+            self.ssm_context.health = ssm_state.SsmHealth()
+            self.__dict__.update(_wrapped=empty, _expires_at=-math.inf, _failures=0)
+
+    def ttl_seconds(self) -> float:
+        """The TTL in force: the override given in code, else SECRETS_CACHE_TTL."""
+        if self._ttl_override is not None:
+            return float(self._ttl_override)
+        value = self._wrapped.get(schema.CACHE_TTL, DEFAULT_TTL_SECONDS)
+        return float(value)
+
+    def expire(self) -> None:
+        """Make the next read refresh (refresh_cache's doing), without fetching now."""
+        self.__dict__["_expires_at"] = -math.inf
+
+    def _on_expiry(self) -> None:
+        if self._wrapped is empty:
+            self._setup_once()
+        else:
+            self._refresh_once()
+
+    def _lock(self) -> threading.Lock:
+        """The refresh lock of this process: a child after fork() gets a new one, never a held copy."""
+        if self._lock_pid != os.getpid():
+            self.__dict__.update(_refresh_lock=threading.Lock(), _lock_pid=os.getpid())
+        lock: threading.Lock = self._refresh_lock
+        return lock
+
+    def _setup_once(self) -> None:
+        with self._lock():
+            if self._wrapped is empty:
+                self.__dict__["_real_environment"] = frozenset(os.environ)
+                self._setup()
+                self._schedule_after_load()
+
+    def _refresh_once(self) -> None:
+        lock = self._lock()
+        if not lock.acquire(blocking=False):
+            return
+        try:
+            if self._expires_at <= self._clock():
+                self._refresh()
+        finally:
+            lock.release()
+
+    def _refresh(self) -> None:
+        candidate = self._wrapped.dynaconf_clone()
+        candidate.__core__.config.loaded_by_loaders.clear()
+        try:
+            candidate.reload()
+            if self.ssm_context.health.status == ssm_state.UNHEALTHY:
+                self._schedule_retry()
+                return
+            candidate.validators.validate()
+        except Exception as error:
+            self._refuse(error)
+            return
+        self.__dict__["_wrapped"] = candidate
+        self._schedule_after_load()
+
+    def _refuse(self, error: Exception) -> None:
+        """Keep the current set; say why in words that never contain a value, then back off."""
+        reason = str(error) if isinstance(error, ClaritySettingsError) else type(error).__name__
+        log.error("refreshed settings were refused, the previous ones stay in use: %s", reason)
+        prefix = str(self._wrapped.get(schema.SSM_PREFIX))
+        self.ssm_context.health.record_failure(prefix, type(error).__name__)
+        self._schedule_retry()
+
+    def _schedule_after_load(self) -> None:
+        status = self.ssm_context.health.status
+        if status in {ssm_state.DISABLED, ssm_state.UNKNOWN}:
+            self.__dict__["_expires_at"] = math.inf
+        elif status == ssm_state.UNHEALTHY:
+            self._schedule_retry()
+        else:
+            self.__dict__["_failures"] = 0
+            ttl = self.ttl_seconds()
+            self.__dict__["_expires_at"] = self._clock() + ttl * self._rng.uniform(1 - JITTER, 1 + JITTER)
+
+    def _schedule_retry(self) -> None:
+        failures = self._failures + 1
+        backoff = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (failures - 1))
+        self.__dict__.update(
+            _failures=failures,
+            _expires_at=self._clock() + backoff * self._rng.uniform(1 - JITTER, 1 + JITTER),
+        )

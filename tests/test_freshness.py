@@ -1,0 +1,257 @@
+"""How fresh values are: TTL, jitter, single flight, atomic swaps, outages and fork(), against moto."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from clarity_settings import SecretsManager
+from clarity_settings.freshness import JITTER
+from tests.conftest import Project, Ssm
+from tests.ssm_proxy import THROTTLE, latency
+
+PREFIX = "/clarity/development"
+TTL = 100.0
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand, so no test sleeps through a TTL."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Let time pass."""
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fresh fake clock."""
+    return FakeClock()
+
+
+def publish(ssm: Ssm, version: int) -> None:
+    """One complete version of the secrets: a key and checksums that all carry the version number."""
+    ssm.put(f"{PREFIX}/model_signature_key", f"key-{version}")
+    ssm.put(
+        f"{PREFIX}/expected_model_checksums",
+        json.dumps({s: f"{version}" * 64 for s in ("small", "medium", "large")}),
+    )
+
+
+@pytest.fixture
+def warm(project: Project, ssm: Ssm, clock: FakeClock) -> Any:
+    """Settings loaded from SSM version 1 with a 100 s TTL; the request counter starts at zero after."""
+    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": str(TTL)})
+    publish(ssm, 1)
+    settings = project.settings(clock=clock, rng=random.Random(7))  # noqa: S311 - jitter, not cryptography
+    assert settings.MODEL_SIGNATURE_KEY == "key-1"
+    ssm.proxy.reset()
+    return settings
+
+
+def test_reads_within_the_ttl_make_no_request(warm: Any, ssm: Ssm, clock: FakeClock) -> None:
+    publish(ssm, 2)
+    for _ in range(1000):
+        assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    clock.advance(TTL * (1 - JITTER) - 0.001)
+    assert warm["MODEL_SIGNATURE_KEY"] == "key-1"
+    assert ssm.proxy.total == 0
+
+
+def test_the_first_read_after_the_ttl_fetches_the_new_set(warm: Any, ssm: Ssm, clock: FakeClock) -> None:
+    publish(ssm, 2)
+    clock.advance(TTL * (1 + JITTER))
+    assert warm.MODEL_SIGNATURE_KEY == "key-2"
+    assert warm.EXPECTED_MODEL_CHECKSUMS["large"] == "2" * 64
+    assert ssm.proxy.requests == {"GetParametersByPath": 1}
+
+
+def test_the_ttl_is_jittered_within_ten_percent(project: Project, ssm: Ssm, clock: FakeClock) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": str(TTL)})
+    publish(ssm, 1)
+    expiries = set()
+    for seed in range(20):
+        settings = project.settings(clock=clock, rng=random.Random(seed))  # noqa: S311
+        assert settings.MODEL_SIGNATURE_KEY == "key-1"
+        expiry = settings.__dict__["_expires_at"] - clock.now
+        assert TTL * (1 - JITTER) <= expiry <= TTL * (1 + JITTER)
+        expiries.add(round(expiry, 6))
+    assert len(expiries) > 15
+
+
+def test_a_ttl_of_zero_fetches_on_every_read(project: Project, ssm: Ssm, clock: FakeClock) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": "0"})
+    publish(ssm, 1)
+    settings = project.settings(clock=clock)
+    for _ in range(3):
+        assert settings.MODEL_SIGNATURE_KEY == "key-1"
+    assert ssm.proxy.requests["GetParametersByPath"] == 3
+
+
+def test_64_threads_on_an_expired_key_cause_one_request_and_keep_reading(
+    warm: Any, ssm: Ssm, clock: FakeClock
+) -> None:
+    publish(ssm, 2)
+    clock.advance(TTL * 2)
+    ssm.proxy.fail_every(latency(0.3))
+    barrier = threading.Barrier(64)
+    seen: list[str] = []
+
+    def read() -> None:
+        barrier.wait()
+        seen.append(warm.MODEL_SIGNATURE_KEY)
+
+    threads = [threading.Thread(target=read) for _ in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert ssm.proxy.requests == {"GetParametersByPath": 1}
+    assert len(seen) == 64
+    assert set(seen) <= {"key-1", "key-2"}
+    assert seen.count("key-1") >= 62
+
+
+def test_readers_always_see_one_complete_version_while_it_rotates(
+    warm: Any, ssm: Ssm, clock: FakeClock
+) -> None:
+    stop = threading.Event()
+    problems: list[str] = []
+
+    def read() -> None:
+        while not stop.is_set():
+            key, checksums = warm.MODEL_SIGNATURE_KEY, warm.EXPECTED_MODEL_CHECKSUMS
+            digits = {value[0] for value in checksums.values()}
+            if key is None or len(checksums) != 3 or len(digits) != 1 or len(set(checksums["small"])) != 1:
+                problems.append("incomplete or mixed checksums")
+            time.sleep(0.0001)
+
+    readers = [threading.Thread(target=read) for _ in range(8)]
+    for reader in readers:
+        reader.start()
+    for version in range(2, 22):
+        publish(ssm, version % 10)
+        clock.advance(TTL * 2)
+        assert warm.MODEL_SIGNATURE_KEY == f"key-{version % 10}"
+    stop.set()
+    for reader in readers:
+        reader.join()
+    assert problems == []
+    assert warm.MODEL_SIGNATURE_KEY == f"key-{21 % 10}"
+
+
+def test_an_outage_keeps_the_last_set_warns_once_backs_off_and_recovers(
+    warm: Any, ssm: Ssm, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    manager = SecretsManager(settings=warm)
+    publish(ssm, 2)
+    ssm.proxy.fail_every(THROTTLE)
+    with caplog.at_level(logging.WARNING, logger="clarity_settings"):
+        for _ in range(3):
+            clock.advance(TTL * 2)
+            for _ in range(50):
+                assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    attempts = ssm.proxy.requests["GetParametersByPath"]
+    assert attempts == 3 * int(os.environ["AWS_MAX_ATTEMPTS"])
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "ThrottlingException" in warnings[0].getMessage()
+    health = manager.health_check()
+    assert (health["ssm_status"], health["secrets"]["MODEL_SIGNATURE_KEY"]["stale"]) == ("unhealthy", True)
+    assert health["last_error"]["code"] == "ThrottlingException"
+
+    ssm.proxy.reset()
+    clock.advance(TTL * 2)
+    assert warm.MODEL_SIGNATURE_KEY == "key-2"
+    health = manager.health_check()
+    assert (health["ssm_status"], health["secrets"]["MODEL_SIGNATURE_KEY"]["stale"]) == ("healthy", False)
+
+
+def test_after_a_failed_refresh_reads_do_not_retry_until_the_backoff_passes(
+    warm: Any, ssm: Ssm, clock: FakeClock
+) -> None:
+    ssm.proxy.fail_every(THROTTLE)
+    clock.advance(TTL * 2)
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    after_first_failure = ssm.proxy.total
+    for _ in range(100):
+        assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    assert ssm.proxy.total == after_first_failure
+    clock.advance(2.0)
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    assert ssm.proxy.total > after_first_failure
+
+
+def test_a_refresh_cut_off_halfway_keeps_the_previous_complete_set(
+    warm: Any, ssm: Ssm, clock: FakeClock
+) -> None:
+    for number in range(25):
+        ssm.put(f"{PREFIX}/extra/item_{number}", "new")
+    publish(ssm, 2)
+    ssm.proxy.fail_from(2, THROTTLE)
+    clock.advance(TTL * 2)
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    assert "EXTRA" not in warm
+
+
+def test_a_deleted_parameter_disappears_only_at_a_successful_refresh(
+    warm: Any, ssm: Ssm, clock: FakeClock
+) -> None:
+    ssm.put(f"{PREFIX}/feature", "on")
+    clock.advance(TTL * 2)
+    assert warm.FEATURE == "on"
+    ssm.delete(f"{PREFIX}/feature")
+    ssm.proxy.fail_every(THROTTLE)
+    clock.advance(TTL * 2)
+    assert warm.FEATURE == "on"
+    ssm.proxy.reset()
+    clock.advance(TTL * 2)
+    assert warm.get("FEATURE") is None
+
+
+def test_a_refreshed_set_that_fails_validation_is_refused(
+    project: Project, ssm: Ssm, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    os.environ.update(
+        {"CLARITY_USE_SSM": "true", "ENV_FOR_DYNACONF": "production", "CLARITY_SECRETS_CACHE_TTL": "10"}
+    )
+    good = "p" * 40
+    ssm.put("/clarity/production/model_signature_key", good)
+    ssm.put(
+        "/clarity/production/expected_model_checksums",
+        json.dumps({s: "a" * 64 for s in ("small", "medium", "large")}),
+    )
+    settings = project.settings(clock=clock)
+    assert settings.MODEL_SIGNATURE_KEY == good
+    ssm.put("/clarity/production/model_signature_key", "too-short")
+    clock.advance(20)
+    with caplog.at_level(logging.ERROR, logger="clarity_settings"):
+        assert settings.MODEL_SIGNATURE_KEY == good
+    assert "MODEL_SIGNATURE_KEY is shorter than the 32 characters production requires" in caplog.text
+    assert "too-short" not in caplog.text
+
+
+def test_a_forked_child_refreshes_with_its_own_client_and_lock(warm: Any, ssm: Ssm, clock: FakeClock) -> None:
+    publish(ssm, 2)
+    lock = warm._lock()
+    lock.acquire()
+    pid = os.fork()
+    if pid == 0:
+        clock.advance(TTL * 2)
+        os._exit(0 if warm.MODEL_SIGNATURE_KEY == "key-2" else 1)
+    lock.release()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"

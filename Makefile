@@ -1,10 +1,10 @@
-# make demo · make test · make lint — each creates .venv on first use.
+# make demo · make test · make lint · make bench — each creates .venv on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict clarity_settings loaders tests
+	$(BIN)/mypy --strict clarity_settings loaders tests bench
 
 unit: $(STAMP)
 	$(BIN)/pytest
@@ -29,3 +29,6 @@ test: lint typecheck unit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.hot_read

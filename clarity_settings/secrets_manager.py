@@ -105,7 +105,10 @@ class SecretsManager:
         return _plain(value)
 
     def _lookup(self, key: str, env_var: str | None) -> object:
-        value = self.settings.get(key.upper())
+        try:
+            value = getattr(self.settings, key.upper())
+        except AttributeError:
+            value = self.settings.get(key.upper())
         if value is None and env_var is not None:
             value = os.environ.get(env_var)
         return value

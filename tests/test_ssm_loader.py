@@ -21,7 +21,7 @@ from clarity_settings import ConfigurationError, SsmMappingError, SsmUnavailable
 from loaders import ssm_loader
 from loaders.ssm_loader import Parameter, map_parameters, setting_path
 from tests.conftest import Project, Ssm
-from tests.ssm_proxy import ACCESS_DENIED, SERVER_ERROR, THROTTLE
+from tests.ssm_proxy import ACCESS_DENIED, DROP, SERVER_ERROR, THROTTLE
 
 PREFIX = "/clarity/development"
 
@@ -345,6 +345,7 @@ def test_unreachable_ssm_warns_once_and_the_lower_layers_stand(
         (THROTTLE, "ThrottlingException"),
         (ACCESS_DENIED, "AccessDeniedException"),
         (SERVER_ERROR, "InternalServerError"),
+        (DROP, "ConnectionClosedError"),
     ],
 )
 def test_an_ssm_error_warns_with_its_code_after_botocores_retries(

@@ -32,3 +32,4 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.hot_read
+	$(BIN)/python -m bench.hashing

@@ -7,6 +7,18 @@ from clarity_settings.errors import (
     SsmMappingError,
     SsmUnavailableError,
 )
+from clarity_settings.integrity import (
+    ModelIntegrityError,
+    ModelSetIntegrityError,
+    VerifiedModel,
+    expected_checksums,
+    expected_checksums_json,
+    sha256_file,
+    sign_digest,
+    signed_checksum,
+    verify_model,
+    verify_models,
+)
 from clarity_settings.options import create_settings, dynaconf_options
 from clarity_settings.secrets_manager import SecretsManager, get_secrets_manager, reset_secrets_manager
 
@@ -17,12 +29,22 @@ __all__ = [
     "ClaritySettingsError",
     "ConfigurationError",
     "InvalidSettingError",
+    "ModelIntegrityError",
+    "ModelSetIntegrityError",
     "SecretsManager",
     "SsmMappingError",
     "SsmUnavailableError",
+    "VerifiedModel",
     "create_settings",
     "dynaconf_options",
+    "expected_checksums",
+    "expected_checksums_json",
     "get_secrets_manager",
     "reset_secrets_manager",
     "settings",
+    "sha256_file",
+    "sign_digest",
+    "signed_checksum",
+    "verify_model",
+    "verify_models",
 ]

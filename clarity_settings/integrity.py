@@ -1,0 +1,307 @@
+"""Whether a model file is genuine: SHA-256 digests signed with HMAC-SHA256, checked before loading.
+
+digest = lowercase hex SHA-256 of the file; signed checksum = lowercase hex HMAC-SHA256 with key =
+MODEL_SIGNATURE_KEY (UTF-8) and message = the 64 ASCII hex characters of the digest.
+EXPECTED_MODEL_CHECKSUMS maps model size to signed checksum. Every check fails closed, compares in
+constant time, and hands back the very bytes it verified.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import hmac
+import io
+import json
+import logging
+import os
+import stat
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Final
+
+from clarity_settings import schema
+from clarity_settings.errors import ClaritySettingsError
+
+if TYPE_CHECKING:
+    from clarity_settings.secrets_manager import SecretsManager
+
+log = logging.getLogger("clarity_settings.integrity")
+
+CHUNK_SIZE: Final = 1 << 20
+IN_MEMORY_LIMIT: Final = 64 << 20
+SHOWN_HEX: Final = 8
+MODEL_FILES: Final = {
+    "small": "PAT-S_29k_weights.h5",
+    "medium": "PAT-M_29k_weights.h5",
+    "large": "PAT-L_29k_weights.h5",
+}
+
+PathLike = str | os.PathLike[str]
+
+
+class ModelIntegrityError(ClaritySettingsError):
+    """A model file must not be loaded: it is missing, unreadable, not a plain file, or not genuine."""
+
+
+class ModelSetIntegrityError(ModelIntegrityError):
+    """At least one of several model files failed; results holds every file's outcome."""
+
+    def __init__(self, message: str, results: dict[str, VerifiedModel | ModelIntegrityError]) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """What distinguishes the verified file from one put in its place afterwards."""
+
+    device: int
+    inode: int
+    length: int
+    modified_ns: int
+
+    @classmethod
+    def of(cls, status: os.stat_result) -> _Identity:
+        return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class VerifiedModel:
+    """A model file that matched its signed checksum, and the only sanctioned way to read it."""
+
+    path: Path
+    size: str
+    sha256: str
+    bytes: int
+    key: str
+    """Which key signed the checksum: "current", or "previous" during a rotation."""
+    _content: builtins.bytes | None = field(default=None, repr=False, compare=False)
+    _identity: _Identity | None = field(default=None, repr=False, compare=False)
+
+    def read_bytes(self) -> builtins.bytes:
+        """Exactly the verified bytes: kept from the check, or re-read and re-hashed for large files."""
+        if self._content is not None:
+            return self._content
+        with self.open() as stream:
+            return stream.read()
+
+    def open(self) -> BinaryIO:
+        """A binary stream of exactly the verified bytes; a large file is re-hashed as it is read."""
+        if self._content is not None:
+            return io.BytesIO(self._content)
+        return io.BufferedReader(_RehashingReader(self), buffer_size=CHUNK_SIZE)
+
+
+class _RehashingReader(io.RawIOBase):
+    """Reads a large verified file again, refusing it at the end if it is not the file that was checked."""
+
+    def __init__(self, model: VerifiedModel) -> None:
+        super().__init__()
+        self._model = model
+        self._fd = _open_regular(model.path)
+        if model._identity is not None and _Identity.of(os.fstat(self._fd)) != model._identity:
+            os.close(self._fd)
+            raise ModelIntegrityError(f"{model.path} changed after it was verified; verify it again")
+        self._hash = hashlib.sha256()
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        count = os.readv(self._fd, [buffer])
+        if count:
+            self._hash.update(memoryview(buffer)[:count])
+        elif not self._done:
+            self._done = True
+            if not hmac.compare_digest(self._hash.hexdigest(), self._model.sha256):
+                raise ModelIntegrityError(
+                    f"{self._model.path} changed after it was verified; verify it again"
+                )
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def _open_regular(path: Path) -> int:
+    """Open without following a final symbolic link or blocking on a FIFO, and only a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise ModelIntegrityError(f"{path} does not exist") from None
+    except OSError as error:
+        if path.is_symlink():
+            raise ModelIntegrityError(f"{path} is a symbolic link; point at the model file itself") from None
+        raise ModelIntegrityError(f"{path} cannot be opened ({error.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ModelIntegrityError(f"{path} is not a regular file")
+    return fd
+
+
+def _hash_fd(fd: int, keep: bool) -> tuple[str, bytes | None, int]:
+    """SHA-256 of everything fd holds, read 1 MiB at a time; the bytes too when keep is true."""
+    digest = hashlib.sha256()
+    kept = bytearray() if keep else None
+    buffer = bytearray(CHUNK_SIZE)
+    view = memoryview(buffer)
+    total = 0
+    while count := os.readv(fd, [buffer]):
+        digest.update(view[:count])
+        total += count
+        if kept is not None:
+            kept += view[:count]
+    return digest.hexdigest(), None if kept is None else bytes(kept), total
+
+
+def sha256_file(path: PathLike) -> str:
+    """Lowercase hex SHA-256 of a regular file, in constant memory."""
+    fd = _open_regular(Path(path))
+    try:
+        return _hash_fd(fd, keep=False)[0]
+    except OSError as error:
+        raise ModelIntegrityError(f"{path} cannot be read ({error.strerror})") from None
+    finally:
+        os.close(fd)
+
+
+def sign_digest(sha256_hex: str, key: str) -> str:
+    """The signed checksum of a digest: HMAC-SHA256 of its 64 hex characters under the UTF-8 key."""
+    if not schema.is_hex_digest(sha256_hex):
+        raise ValueError("sha256_hex must be 64 hexadecimal characters")
+    if not key:
+        raise ModelIntegrityError("the model signature key is empty")
+    return hmac.new(key.encode("utf-8"), sha256_hex.lower().encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def signed_checksum(path: PathLike, key: str) -> str:
+    """The value EXPECTED_MODEL_CHECKSUMS holds for this file under key."""
+    return sign_digest(sha256_file(path), key)
+
+
+def expected_checksums(models: Mapping[str, PathLike], key: str) -> dict[str, str]:
+    """Signed checksums of a set of model files, ready to publish as EXPECTED_MODEL_CHECKSUMS."""
+    unknown = sorted(set(models) - set(schema.MODEL_SIZES))
+    if unknown:
+        raise ModelIntegrityError(f"unknown model sizes {unknown}; the sizes are {list(schema.MODEL_SIZES)}")
+    return {size: signed_checksum(path, key) for size, path in models.items()}
+
+
+def expected_checksums_json(models: Mapping[str, PathLike], key: str) -> str:
+    """expected_checksums as the JSON text the guide stores in SSM."""
+    return json.dumps(expected_checksums(models, key), indent=2)
+
+
+def verify_model(
+    path: PathLike,
+    size: str,
+    *,
+    manager: SecretsManager | None = None,
+    in_memory_limit: int = IN_MEMORY_LIMIT,
+) -> VerifiedModel:
+    """Check one model file against its signed checksum; raise ModelIntegrityError on any doubt."""
+    manager = manager or _default_manager()
+    model_path = Path(path)
+    if size not in schema.MODEL_SIZES:
+        raise ModelIntegrityError(f"unknown model size {size!r}; the sizes are {list(schema.MODEL_SIZES)}")
+    try:
+        expected = _expected_checksum(manager, size)
+        keys = manager.get_model_signature_keys()
+    except ModelIntegrityError:
+        raise
+    except ClaritySettingsError as error:
+        raise ModelIntegrityError(f"the model secrets are not available: {error}") from None
+    fd = _open_regular(model_path)
+    try:
+        identity = _Identity.of(os.fstat(fd))
+        digest, content, length = _hash_fd(fd, keep=identity.length <= in_memory_limit)
+    except OSError as error:
+        raise ModelIntegrityError(f"{model_path} cannot be read ({error.strerror})") from None
+    finally:
+        os.close(fd)
+    matched = _matching_key(digest, keys, expected)
+    if matched is None:
+        actual = sign_digest(digest, keys[0])
+        log.error(
+            "model %s at %s failed verification: expected %s..., computed %s...",
+            size,
+            model_path,
+            expected[:SHOWN_HEX],
+            actual[:SHOWN_HEX],
+        )
+        raise ModelIntegrityError(
+            f"model {size} at {model_path} does not match its signed checksum "
+            f"(expected {expected[:SHOWN_HEX]}..., computed {actual[:SHOWN_HEX]}...); do not load it"
+        )
+    return VerifiedModel(model_path, size, digest, length, matched, content, identity)
+
+
+def _default_manager() -> SecretsManager:
+    from clarity_settings.secrets_manager import get_secrets_manager
+
+    return get_secrets_manager()
+
+
+def _expected_checksum(manager: SecretsManager, size: str) -> str:
+    expected = manager.get_model_checksums().get(size)
+    if expected is None:
+        raise ModelIntegrityError(f"EXPECTED_MODEL_CHECKSUMS has no checksum for model {size}; publish one")
+    if not schema.is_hex_digest(expected):
+        raise ModelIntegrityError(
+            f"EXPECTED_MODEL_CHECKSUMS holds a development placeholder for model {size}; "
+            "publish real signed checksums before loading models"
+        )
+    return expected.lower()
+
+
+def _matching_key(digest: str, keys: list[str], expected: str) -> str | None:
+    """Compare against every key in constant time, so timing does not tell which key nearly matched."""
+    matched = None
+    for name, key in zip(("current", "previous"), keys, strict=False):
+        if hmac.compare_digest(sign_digest(digest, key), expected) and matched is None:
+            matched = name
+    return matched
+
+
+def model_paths(directory: PathLike) -> dict[str, Path]:
+    """The standard PAT file names in a directory, one per model size."""
+    return {size: Path(directory) / name for size, name in MODEL_FILES.items()}
+
+
+def verify_models(
+    models: Mapping[str, PathLike] | PathLike,
+    *,
+    manager: SecretsManager | None = None,
+    in_memory_limit: int = IN_MEMORY_LIMIT,
+    max_workers: int | None = None,
+) -> dict[str, VerifiedModel]:
+    """Verify several model files in parallel threads; raise ModelSetIntegrityError if any fails."""
+    paths = model_paths(models) if isinstance(models, str | os.PathLike) else dict(models)
+    manager = manager or _default_manager()
+    check: Callable[[str], VerifiedModel | ModelIntegrityError] = lambda size: _outcome(  # noqa: E731
+        paths[size], size, manager, in_memory_limit
+    )
+    workers = max_workers or min(len(paths), os.cpu_count() or 1) or 1
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify-model") as pool:
+        results = dict(zip(paths, pool.map(check, paths), strict=True))
+    failed = sorted(size for size, result in results.items() if isinstance(result, ModelIntegrityError))
+    if failed:
+        raise ModelSetIntegrityError(
+            f"models {', '.join(failed)} failed verification; do not load them", results
+        )
+    return {size: result for size, result in results.items() if isinstance(result, VerifiedModel)}
+
+
+def _outcome(
+    path: PathLike, size: str, manager: SecretsManager, in_memory_limit: int
+) -> VerifiedModel | ModelIntegrityError:
+    try:
+        return verify_model(path, size, manager=manager, in_memory_limit=in_memory_limit)
+    except ModelIntegrityError as error:
+        return error

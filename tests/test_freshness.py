@@ -255,3 +255,21 @@ def test_a_forked_child_refreshes_with_its_own_client_and_lock(warm: Any, ssm: S
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert warm.MODEL_SIGNATURE_KEY == "key-1"
+
+
+def test_ssm_unreachable_at_start_is_picked_up_once_it_answers(
+    project: Project, ssm: Ssm, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "true", "MODEL_SIGNATURE_KEY": "environment-fallback"})
+    publish(ssm, 1)
+    ssm.proxy.fail_every(THROTTLE)
+    with caplog.at_level(logging.WARNING, logger="clarity_settings.ssm"):
+        settings = project.settings(clock=clock)
+        assert settings.MODEL_SIGNATURE_KEY == "environment-fallback"
+        clock.advance(5)
+        assert settings.MODEL_SIGNATURE_KEY == "environment-fallback"
+    assert len([r for r in caplog.records if r.name == "clarity_settings.ssm"]) == 1
+    ssm.proxy.reset()
+    clock.advance(120)
+    assert settings.MODEL_SIGNATURE_KEY == "key-1"
+    assert SecretsManager(settings=settings).health_check()["ssm_status"] == "healthy"

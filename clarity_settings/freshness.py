@@ -96,6 +96,8 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     @property
     def real_environment(self) -> frozenset[str]:
         """Variable names set before dynaconf copied .env into os.environ: what came from .env is not here."""
+        if self._wrapped is empty:
+            self._setup_once()
         names: frozenset[str] = self.__dict__["_real_environment"]
         return names
 

@@ -21,6 +21,7 @@ class Row:
     key: str
     value: str
     source: str
+    stale: bool = False
 
 
 def redact(value: object) -> str:
@@ -33,11 +34,18 @@ def redact(value: object) -> str:
     return f"<{kind}>"
 
 
-def describe(settings: Any) -> list[Row]:
-    """Every application setting, sorted by key, with its value redacted unless it is a control setting."""
-    values = settings.as_dict()
-    return [
-        Row(key, str(value) if key in PUBLIC_SETTINGS else redact(value), provenance.describe(settings, key))
-        for key, value in sorted(values.items())
-        if key not in _DYNACONF_OPTIONS
-    ]
+def application_settings(settings: Any) -> dict[str, Any]:
+    """The settings an application sees, without dynaconf's own options."""
+    return {key: value for key, value in settings.as_dict().items() if key not in _DYNACONF_OPTIONS}
+
+
+def describe(settings: Any, *, reveal: bool = False) -> list[Row]:
+    """Every application setting, sorted by key; values redacted unless public or reveal is asked for."""
+    real_environment = getattr(settings, "real_environment", None)
+    stale = bool(getattr(settings, "stale", False))
+    rows = []
+    for key, value in sorted(application_settings(settings).items()):
+        shown = str(value) if reveal or key in PUBLIC_SETTINGS else redact(value)
+        source = provenance.describe(settings, key, real_environment)
+        rows.append(Row(key, shown, source, stale and source.startswith("ssm ")))
+    return rows

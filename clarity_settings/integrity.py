@@ -40,6 +40,8 @@ MODEL_FILES: Final = {
 }
 
 PathLike = str | os.PathLike[str]
+Progress = Callable[[int], None]
+"""Told how many more bytes were hashed, for a progress bar."""
 
 
 class ModelIntegrityError(ClaritySettingsError):
@@ -145,7 +147,7 @@ def _open_regular(path: Path) -> int:
     return fd
 
 
-def _hash_fd(fd: int, keep: bool) -> tuple[str, bytes | None, int]:
+def _hash_fd(fd: int, keep: bool, on_progress: Progress | None = None) -> tuple[str, bytes | None, int]:
     """SHA-256 of everything fd holds, read 1 MiB at a time; the bytes too when keep is true."""
     digest = hashlib.sha256()
     kept = bytearray() if keep else None
@@ -157,14 +159,16 @@ def _hash_fd(fd: int, keep: bool) -> tuple[str, bytes | None, int]:
         total += count
         if kept is not None:
             kept += view[:count]
+        if on_progress is not None:
+            on_progress(count)
     return digest.hexdigest(), None if kept is None else bytes(kept), total
 
 
-def sha256_file(path: PathLike) -> str:
+def sha256_file(path: PathLike, *, on_progress: Progress | None = None) -> str:
     """Lowercase hex SHA-256 of a regular file, in constant memory."""
     fd = _open_regular(Path(path))
     try:
-        return _hash_fd(fd, keep=False)[0]
+        return _hash_fd(fd, keep=False, on_progress=on_progress)[0]
     except OSError as error:
         raise ModelIntegrityError(f"{path} cannot be read ({error.strerror})") from None
     finally:
@@ -204,6 +208,7 @@ def verify_model(
     *,
     manager: SecretsManager | None = None,
     in_memory_limit: int = IN_MEMORY_LIMIT,
+    on_progress: Progress | None = None,
 ) -> VerifiedModel:
     """Check one model file against its signed checksum; raise ModelIntegrityError on any doubt."""
     manager = manager or _default_manager()
@@ -220,7 +225,9 @@ def verify_model(
     fd = _open_regular(model_path)
     try:
         identity = _Identity.of(os.fstat(fd))
-        digest, content, length = _hash_fd(fd, keep=identity.length <= in_memory_limit)
+        digest, content, length = _hash_fd(
+            fd, keep=identity.length <= in_memory_limit, on_progress=on_progress
+        )
     except OSError as error:
         raise ModelIntegrityError(f"{model_path} cannot be read ({error.strerror})") from None
     finally:
@@ -280,13 +287,20 @@ def verify_models(
     manager: SecretsManager | None = None,
     in_memory_limit: int = IN_MEMORY_LIMIT,
     max_workers: int | None = None,
+    on_progress: Progress | None = None,
 ) -> dict[str, VerifiedModel]:
     """Verify several model files in parallel threads; raise ModelSetIntegrityError if any fails."""
     paths = model_paths(models) if isinstance(models, str | os.PathLike) else dict(models)
     manager = manager or _default_manager()
-    check: Callable[[str], VerifiedModel | ModelIntegrityError] = lambda size: _outcome(  # noqa: E731
-        paths[size], size, manager, in_memory_limit
-    )
+
+    def check(size: str) -> VerifiedModel | ModelIntegrityError:
+        try:
+            return verify_model(
+                paths[size], size, manager=manager, in_memory_limit=in_memory_limit, on_progress=on_progress
+            )
+        except ModelIntegrityError as error:
+            return error
+
     workers = max_workers or min(len(paths), os.cpu_count() or 1) or 1
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify-model") as pool:
         results = dict(zip(paths, pool.map(check, paths), strict=True))
@@ -296,12 +310,3 @@ def verify_models(
             f"models {', '.join(failed)} failed verification; do not load them", results
         )
     return {size: result for size, result in results.items() if isinstance(result, VerifiedModel)}
-
-
-def _outcome(
-    path: PathLike, size: str, manager: SecretsManager, in_memory_limit: int
-) -> VerifiedModel | ModelIntegrityError:
-    try:
-        return verify_model(path, size, manager=manager, in_memory_limit=in_memory_limit)
-    except ModelIntegrityError as error:
-        return error

@@ -19,18 +19,23 @@ def last_source(settings: Any, key: str) -> SourceMetadata | None:
     return found
 
 
-def describe(settings: Any, key: str) -> str:
+def describe(settings: Any, key: str, real_environment: frozenset[str] | None = None) -> str:
     """Say where key came from: an SSM parameter and version, a variable, a file and section, a default."""
     metadata = last_source(settings, key)
     if metadata is None:
         return "unknown"
+    kind = source_kind(settings, key, real_environment)
     if metadata.loader in _FILE_LOADERS:
-        return f"{metadata.loader} {Path(metadata.identifier).name} [{metadata.env}]"
-    if metadata.loader == "env_global":
-        return f"env {metadata.identifier}_{key}"
-    if metadata.loader == "default":
+        return f"{kind} {Path(metadata.identifier).name} [{metadata.env}]"
+    if kind in {"env", "dotenv"}:
+        return f"{kind} {_variable(metadata, key)}"
+    if kind == "default":
         return f"default [{metadata.env}]"
-    return f"{metadata.loader} {metadata.identifier}"
+    return f"{kind} {metadata.identifier}"
+
+
+def _variable(metadata: SourceMetadata, key: str) -> str:
+    return str(metadata.identifier) if metadata.loader == "env" else f"{metadata.identifier}_{key}"
 
 
 def source_kind(settings: Any, key: str, real_environment: frozenset[str] | None = None) -> str:
@@ -43,6 +48,6 @@ def source_kind(settings: Any, key: str, real_environment: frozenset[str] | None
     if metadata is None:
         return "unknown"
     if metadata.loader in {"env", "env_global"}:
-        variable = metadata.identifier if metadata.loader == "env" else f"{metadata.identifier}_{key}"
+        variable = _variable(metadata, key)
         return "dotenv" if real_environment is not None and variable not in real_environment else "env"
     return str(metadata.loader)

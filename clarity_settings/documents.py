@@ -1,0 +1,177 @@
+"""Settings as files and variables: .env, TOML and JSON read as SSM parameter names, and written back out.
+
+A parameter name here is relative to the prefix, lower case, '/' between levels
+(``database/password``). Values travel as text; a non-text value carries a dynaconf typing token
+(``@int 8``) so it reads back as the same type, except the settings declared JSON, which travel
+as plain JSON text as the guide stores them.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from dotenv import dotenv_values
+from dynaconf.utils.parse_conf import parse_with_toml
+
+from clarity_settings import schema
+from clarity_settings.errors import ConfigurationError
+
+CONTROL_SETTINGS: Final = frozenset(
+    {schema.USE_SSM, schema.SSM_PREFIX, schema.CACHE_TTL, schema.ALLOW_REDUCED_SECURITY}
+)
+_PREFIX: Final = f"{schema.ENVVAR_PREFIX}_"
+_ENV_ESCAPES: Final = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def read_parameters(path: Path, env: str) -> dict[str, str]:
+    """A .env, TOML or JSON file as parameter name → text, ready to compare with or put in SSM.
+
+    A TOML or JSON file laid out in environments ([default], [production], ...) gives its
+    [default] values overlaid with those of env.
+    """
+    kind = file_kind(path)
+    try:
+        if kind == "dotenv":
+            return _from_variables({k: v for k, v in dotenv_values(path).items() if v is not None})
+        data = (
+            tomllib.loads(path.read_text("utf-8")) if kind == "toml" else json.loads(path.read_text("utf-8"))
+        )
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(f"{path} cannot be read as {kind} ({type(error).__name__})") from None
+    if not isinstance(data, Mapping):
+        raise ConfigurationError(f"{path} must hold an object of settings")
+    return flatten(_environment_view(data, env))
+
+
+def _environment_view(data: Mapping[str, Any], env: str) -> Mapping[str, Any]:
+    sections = {str(key).lower(): value for key, value in data.items()}
+    if env.lower() not in sections and "default" not in sections:
+        return data
+    if not all(isinstance(value, Mapping) for value in sections.values()):
+        return data
+    return {**sections.get("default", {}), **sections.get(env.lower(), {})}
+
+
+def file_kind(path: Path) -> str:
+    """dotenv, toml or json, from the file name."""
+    if path.name == ".env" or path.suffix == ".env":
+        return "dotenv"
+    if path.suffix in {".toml", ".json"}:
+        return path.suffix[1:]
+    raise ConfigurationError(f"{path} must be a .env, .toml or .json file")
+
+
+def _from_variables(variables: Mapping[str, str]) -> dict[str, str]:
+    """The guide's names and CLARITY_* settings (not the control variables) as parameter names."""
+    names: dict[str, str] = {}
+    for variable, value in variables.items():
+        if variable in schema.GUIDE_VARIABLES:
+            names[variable.lower()] = value
+        elif variable.startswith(_PREFIX) and variable[len(_PREFIX) :].upper() not in CONTROL_SETTINGS:
+            names[variable[len(_PREFIX) :].lower().replace("__", "/")] = value
+    return names
+
+
+def flatten(data: Mapping[str, Any], base: str = "") -> dict[str, str]:
+    """Nested settings as parameter names; declared JSON settings stay whole."""
+    names: dict[str, str] = {}
+    for key, value in data.items():
+        name = f"{base}{str(key).lower()}"
+        if isinstance(value, Mapping) and name.upper() != schema.CHECKSUMS:
+            names.update(flatten(value, f"{name}/"))
+        elif not base and name.upper() in CONTROL_SETTINGS:
+            continue
+        else:
+            names[name] = as_text(name, value)
+    return names
+
+
+def as_text(name: str, value: object) -> str:
+    """The text to store for a value, typed with a dynaconf token unless it is text already."""
+    if name.upper() == schema.CHECKSUMS or isinstance(value, Mapping | list):
+        text = json.dumps(_plain(value))
+        return text if name.upper() == schema.CHECKSUMS else f"@json {text}"
+    if isinstance(value, bool):
+        return f"@bool {str(value).lower()}"
+    if isinstance(value, int):
+        return f"@int {value}"
+    if isinstance(value, float):
+        return f"@float {value!r}"
+    return str(value)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def environment_variables(settings: Mapping[str, Any]) -> dict[str, str]:
+    """Settings as the environment variables that reproduce them: guide names, else CLARITY_*."""
+    return variables_for(flatten(settings))
+
+
+def variables_for(parameters: Mapping[str, str]) -> dict[str, str]:
+    """Parameter names and texts as environment variables that read back to the same values."""
+    variables: dict[str, str] = {}
+    for name, text in parameters.items():
+        key = name.upper()
+        if key in schema.GUIDE_VARIABLES:
+            variables[key] = text
+        else:
+            variable = _PREFIX + key.replace("/", "__")
+            variables[variable] = text if _reads_back_as_text(text) else f"@str {text}"
+    return variables
+
+
+def _reads_back_as_text(text: str) -> bool:
+    """dynaconf types CLARITY_* values the TOML way: would this text survive as text?"""
+    return text.startswith("@") or isinstance(parse_with_toml(text), str)
+
+
+def dotenv_text(variables: Mapping[str, str]) -> str:
+    """A .env file that python-dotenv reads back to exactly these values."""
+    lines = []
+    for variable, value in variables.items():
+        escaped = "".join(_ENV_ESCAPES.get(character, character) for character in value)
+        lines.append(f'{variable}="{escaped}"')
+    return "\n".join(lines) + "\n"
+
+
+def toml_text(parameters: Mapping[str, str], section: str) -> str:
+    """A TOML file with the parameters under [section], nested levels as sub-tables."""
+    tables: dict[str, dict[str, str]] = {}
+    for name, value in sorted(parameters.items()):
+        table, _, leaf = name.rpartition("/")
+        tables.setdefault(table, {})[leaf] = value
+    blocks = []
+    for table, values in sorted(tables.items()):
+        header = ".".join(_toml_key(part) for part in [section, *([] if not table else table.split("/"))])
+        body = "\n".join(
+            f"{_toml_key(key)} = {json.dumps(value, ensure_ascii=False)}" for key, value in values.items()
+        )
+        blocks.append(f"[{header}]\n{body}\n")
+    return "\n".join(blocks)
+
+
+def _toml_key(key: str) -> str:
+    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
+    return key if bare else json.dumps(key, ensure_ascii=False)
+
+
+def nested(parameters: Mapping[str, str]) -> dict[str, Any]:
+    """Parameter names as a nested object, for JSON files."""
+    tree: dict[str, Any] = {}
+    for name, value in sorted(parameters.items()):
+        *tables, leaf = name.split("/")
+        node = tree
+        for table in tables:
+            node = node.setdefault(table, {})
+        node[leaf] = value
+    return tree

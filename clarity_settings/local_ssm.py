@@ -6,6 +6,7 @@ AWS_ENDPOINT_URL_SSM. moto comes with the ``local`` extra (``pip install clarity
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -72,6 +73,7 @@ def running(port: int = 0) -> Iterator[LocalSsm]:
         raise ClaritySettingsError(
             "local-ssm needs moto's server: pip install 'clarity-settings[local]'"
         ) from None
+    logging.getLogger("werkzeug").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     server = ThreadedMotoServer(ip_address=HOST, port=port or free_port(), verbose=False)
     server.start()
     host, bound = server.get_host_and_port()

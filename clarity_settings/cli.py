@@ -376,7 +376,7 @@ def export(output: str, name: str | None) -> None:
         if k not in documents.CONTROL_SETTINGS
     }
     if output == "json":
-        print_json(documents.nested(documents.flatten(values)))
+        print_json(documents.plain(values))
     elif output == "dotenv":
         click.echo(documents.dotenv_text(documents.environment_variables(values)), nl=False)
     elif output == "k8s-secret":

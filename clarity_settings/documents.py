@@ -76,24 +76,27 @@ def _from_variables(variables: Mapping[str, str]) -> dict[str, str]:
     return names
 
 
-def flatten(data: Mapping[str, Any], base: str = "") -> dict[str, str]:
-    """Nested settings as parameter names; declared JSON settings stay whole."""
-    names: dict[str, str] = {}
+def flatten(data: Mapping[str, Any]) -> dict[str, str]:
+    """Nested settings as parameter names and texts; declared JSON settings stay whole."""
+    return {name: as_text(name, value) for name, value in leaves(data).items()}
+
+
+def leaves(data: Mapping[str, Any], base: str = "") -> dict[str, Any]:
+    """Nested settings as parameter names and raw values, control settings left out."""
+    found: dict[str, Any] = {}
     for key, value in data.items():
         name = f"{base}{str(key).lower()}"
         if isinstance(value, Mapping) and name.upper() != schema.CHECKSUMS:
-            names.update(flatten(value, f"{name}/"))
-        elif not base and name.upper() in CONTROL_SETTINGS:
-            continue
-        else:
-            names[name] = as_text(name, value)
-    return names
+            found.update(leaves(value, f"{name}/"))
+        elif base or name.upper() not in CONTROL_SETTINGS:
+            found[name] = value
+    return found
 
 
 def as_text(name: str, value: object) -> str:
     """The text to store for a value, typed with a dynaconf token unless it is text already."""
     if name.upper() == schema.CHECKSUMS or isinstance(value, Mapping | list):
-        text = json.dumps(_plain(value))
+        text = json.dumps(plain(value))
         return text if name.upper() == schema.CHECKSUMS else f"@json {text}"
     if isinstance(value, bool):
         return f"@bool {str(value).lower()}"
@@ -104,17 +107,38 @@ def as_text(name: str, value: object) -> str:
     return str(value)
 
 
-def _plain(value: object) -> object:
+def plain(value: object) -> object:
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
 def environment_variables(settings: Mapping[str, Any]) -> dict[str, str]:
-    """Settings as the environment variables that reproduce them: guide names, else CLARITY_*."""
-    return variables_for(flatten(settings))
+    """Settings as the environment variables that reproduce them: guide names, else CLARITY_*.
+
+    CLARITY_* values are written the way dynaconf types them back (``4``, ``true``), so only text
+    that would change type needs ``@str``.
+    """
+    variables: dict[str, str] = {}
+    for name, value in leaves(settings).items():
+        key = name.upper()
+        if key in schema.GUIDE_VARIABLES:
+            variables[key] = as_text(name, value)
+        else:
+            variables[_PREFIX + key.replace("/", "__")] = _typed_text(value)
+    return variables
+
+
+def _typed_text(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return value if _reads_back_as_text(value) else f"@str {value}"
+    return as_text("", value)
 
 
 def variables_for(parameters: Mapping[str, str]) -> dict[str, str]:

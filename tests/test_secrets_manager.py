@@ -114,16 +114,12 @@ def test_the_health_probe_is_one_undecrypted_read_and_reports_denial(project: Pr
     assert manager.health_check(probe=True)["ssm_probe"] == "AccessDeniedException"
 
 
-SECRET = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=12, max_size=40
-)
+SECRET = st.text(alphabet="αβγδεζηθικλμνξπρστυφχψωΔΘΛΞΠΣΦΨΩ-_#", min_size=12, max_size=40)
+"""Letters no report text uses, so any 10-character window found in a report is a leak, not chance."""
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
-@given(
-    key=SECRET.filter(lambda s: s.strip() == s and s.strip()),
-    previous=SECRET.filter(lambda s: s.strip() == s),
-)
+@given(key=SECRET, previous=SECRET)
 def test_no_value_or_piece_of_one_appears_in_health_or_repr(
     project: Project, key: str, previous: str
 ) -> None:

@@ -1,0 +1,362 @@
+"""The clarity-settings command through click's CliRunner, and as a real process against local-ssm."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from clarity_settings.cli import main
+from clarity_settings.integrity import MODEL_FILES, expected_checksums
+from tests.conftest import Project, Ssm
+from tests.ssm_proxy import ACCESS_DENIED
+
+PREFIX = "/clarity/development"
+SECRET = "cli-secret-value-9f8e7d6c5b4a"
+KEY = "cli-signature-key-" + "s" * 30
+
+
+@pytest.fixture
+def cli(project: Project) -> Iterator[Project]:
+    """Commands run as if started in the project directory, reading its files and nothing else."""
+    os.environ["SETTINGS_FILE_FOR_DYNACONF"] = f"{project.root}/settings.toml,{project.root}/.secrets.toml"
+    os.environ["ROOT_PATH_FOR_DYNACONF"] = str(project.root)
+    cwd = Path.cwd()
+    os.chdir(project.root)
+    yield project
+    os.chdir(cwd)
+
+
+@pytest.fixture
+def ssm_on(ssm: Ssm) -> Ssm:
+    """SSM on, holding one secret under the development prefix."""
+    os.environ["CLARITY_USE_SSM"] = "true"
+    ssm.put(f"{PREFIX}/api_token", SECRET)
+    return ssm
+
+
+def run(*args: str, stdin: str | None = None) -> Result:
+    """Invoke the command in this process."""
+    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+def assert_no_secret(result: Result, secret: str = SECRET) -> None:
+    """Neither stream holds the secret or any 10-character piece of it."""
+    text = result.stdout + result.stderr
+    assert all(secret[i : i + 10] not in text for i in range(len(secret) - 9))
+
+
+def test_show_redacts_and_names_each_source(cli: Project, ssm_on: Ssm) -> None:
+    cli.write("settings.toml", '[development]\ncolour = "blue"\n')
+    result = run("show")
+    assert result.exit_code == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert ["API_TOKEN", "<str,", str(len(SECRET)), "chars>", "ssm", f"{PREFIX}/api_token:1"] in rows
+    assert ["COLOUR", "<str,", "4", "chars>", "toml", "settings.toml", "[development]"] in rows
+    assert_no_secret(result)
+
+
+def test_show_reveals_only_when_asked_and_warns_on_stderr(cli: Project, ssm_on: Ssm) -> None:
+    result = run("show", "api_token", "--reveal", "--format", "json")
+    assert json.loads(result.stdout) == [
+        {"key": "API_TOKEN", "value": SECRET, "source": f"ssm {PREFIX}/api_token:1", "stale": False}
+    ]
+    assert "warning: --reveal prints secret values" in result.stderr
+
+
+def test_show_of_an_unknown_key_is_one_line_and_exit_1(cli: Project) -> None:
+    result = run("show", "nope")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: no setting named NOPE; clarity-settings show lists them\n",
+    )
+
+
+def test_env_option_overrides_env_for_dynaconf(cli: Project) -> None:
+    cli.write("settings.toml", '[staging]\ncolour = "green"\n[production]\ncolour = "red"\n')
+    os.environ.update({"ENV_FOR_DYNACONF": "staging", "CLARITY_USE_SSM": "false", "MODEL_SIGNATURE_KEY": KEY})
+    os.environ["EXPECTED_MODEL_CHECKSUMS"] = json.dumps({s: "a" * 64 for s in MODEL_FILES})
+    assert json.loads(run("show", "colour", "--format", "json").stdout)[0]["value"] == "<str, 5 chars>"
+    result = run("show", "colour", "ssm_prefix", "--env", "production", "--format", "json")
+    assert [row["value"] for row in json.loads(result.stdout)] == ["<str, 3 chars>", "/clarity/production"]
+
+
+def test_check_is_0_when_healthy_1_when_invalid_2_when_ssm_is_degraded(cli: Project, ssm_on: Ssm) -> None:
+    healthy = run("check")
+    assert (healthy.exit_code, healthy.stdout) == (0, "ok: development, ssm healthy, security reduced\n")
+    invalid = run("check", "--env", "production")
+    assert invalid.exit_code == 1
+    assert "invalid: MODEL_SIGNATURE_KEY is required in production" in invalid.stdout
+    assert "invalid: EXPECTED_MODEL_CHECKSUMS is required in production" in invalid.stdout
+    ssm_on.proxy.fail_every(ACCESS_DENIED)
+    degraded = run("check", "--env", "development")
+    assert degraded.exit_code == 2
+    assert degraded.stdout.startswith(f"ssm: {PREFIX} is unhealthy (probe: AccessDeniedException)")
+
+
+def test_ssm_put_reads_stdin_and_never_echoes_the_value(cli: Project, ssm_on: Ssm) -> None:
+    result = run("ssm", "put", "db/password", stdin=SECRET + "\n")
+    assert result.stdout == f"put {PREFIX}/db/password (SecureString, version 1)\n"
+    stored = ssm_on.client.get_parameter(Name=f"{PREFIX}/db/password", WithDecryption=True)["Parameter"]
+    assert (stored["Value"], stored["Type"]) == (SECRET, "SecureString")
+    assert_no_secret(result)
+
+
+def test_ssm_put_refuses_to_overwrite_without_the_flag(cli: Project, ssm_on: Ssm, tmp_path: Path) -> None:
+    value_file = tmp_path / "value.txt"
+    value_file.write_text("replacement-value")
+    refused = run("ssm", "put", "api_token", "--from-file", str(value_file))
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        "error: PutParameter failed (ParameterAlreadyExists): add --overwrite to replace it\n",
+    )
+    replaced = run(
+        "ssm", "put", f"{PREFIX}/api_token", "--from-file", str(value_file), "--overwrite", "--type", "String"
+    )
+    assert replaced.stdout == f"put {PREFIX}/api_token (String, version 2)\n"
+
+
+def test_ssm_get_redacts_unless_revealed(cli: Project, ssm_on: Ssm) -> None:
+    redacted = json.loads(run("ssm", "get", "api_token", "--format", "json").stdout)
+    assert redacted == {
+        "name": f"{PREFIX}/api_token",
+        "type": "SecureString",
+        "version": 1,
+        "value": f"<str, {len(SECRET)} chars>",
+    }
+    assert (
+        json.loads(run("ssm", "get", "api_token", "--reveal", "--format", "json").stdout)["value"] == SECRET
+    )
+
+
+def test_ssm_get_of_a_missing_parameter_says_what_to_do(cli: Project, ssm_on: Ssm) -> None:
+    result = run("ssm", "get", "absent")
+    assert result.stderr.startswith(
+        "error: GetParameter failed (ParameterNotFound): check the name and the prefix"
+    )
+
+
+def test_ssm_list_shows_names_types_versions_and_never_values(cli: Project, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/hosts", "a,b", kind="StringList")
+    result = run("ssm", "list", "--format", "json")
+    listed = {(row["name"], row["type"], row["version"]) for row in json.loads(result.stdout)}
+    assert listed == {(f"{PREFIX}/api_token", "SecureString", 1), (f"{PREFIX}/hosts", "StringList", 1)}
+    assert all(row["last_modified"] for row in json.loads(result.stdout))
+    assert_no_secret(result)
+
+
+def test_ssm_push_plans_then_applies(cli: Project, ssm_on: Ssm, tmp_path: Path) -> None:
+    source = tmp_path / "push.env"
+    source.write_text(
+        f'API_TOKEN=ignored\nCLARITY_API_TOKEN="{SECRET}"\nCLARITY_DATABASE__PASSWORD="p@ss"\nMODEL_SIGNATURE_KEY="{KEY}"\nCLARITY_USE_SSM=true\n'
+    )
+    plan = run("ssm", "push", str(source), "--format", "json")
+    assert json.loads(plan.stdout) == [
+        {"name": f"{PREFIX}/api_token", "action": "unchanged"},
+        {"name": f"{PREFIX}/database/password", "action": "add"},
+        {"name": f"{PREFIX}/model_signature_key", "action": "add"},
+    ]
+    assert "dry run: 2 to write; add --apply to write them" in plan.stderr
+    assert ssm_on.client.get_parameters_by_path(Path=f"{PREFIX}/database")["Parameters"] == []
+    applied = run("ssm", "push", str(source), "--apply")
+    assert "applied: 2 written" in applied.stderr
+    stored = ssm_on.client.get_parameter(Name=f"{PREFIX}/database/password", WithDecryption=True)["Parameter"]
+    assert (stored["Value"], stored["Type"]) == ("p@ss", "SecureString")
+    assert_no_secret(plan, KEY)
+    assert_no_secret(applied, KEY)
+
+
+def test_ssm_pull_writes_a_private_file_that_loads_back_to_the_same_values(cli: Project, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/model_signature_key", "0123-" + KEY)
+    ssm_on.put(f"{PREFIX}/database/port", "0123")
+    ssm_on.put(f"{PREFIX}/quoted", 'a "quoted"\nline')
+    target = cli.root / ".env"
+    result = run("ssm", "pull", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    os.environ["CLARITY_USE_SSM"] = "false"
+    settings = cli.settings()
+    assert (settings.API_TOKEN, settings.MODEL_SIGNATURE_KEY) == (SECRET, "0123-" + KEY)
+    assert (settings.DATABASE.PORT, settings.QUOTED) == ("0123", 'a "quoted"\nline')
+    refused = run("ssm", "pull", str(target))
+    assert (refused.exit_code, refused.stderr) == (1, f"error: {target} exists; add --force to replace it\n")
+    assert run("ssm", "pull", str(target), "--force").exit_code == 0
+
+
+def test_ssm_pull_to_toml_writes_the_environments_section(cli: Project, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/database/password", "pw")
+    target = cli.root / ".secrets.toml"
+    assert run("ssm", "pull", str(target)).exit_code == 0
+    assert tomllib.loads(target.read_text()) == {
+        "development": {"api_token": SECRET, "database": {"password": "pw"}}
+    }
+
+
+def test_ssm_diff_exits_0_when_equal_and_1_listing_names_otherwise(
+    cli: Project, ssm_on: Ssm, tmp_path: Path
+) -> None:
+    same = tmp_path / "same.json"
+    same.write_text(json.dumps({"api_token": SECRET}))
+    assert run("ssm", "diff", str(same)).exit_code == 0
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"api_token": "different", "new": {"key": "x"}}))
+    result = run("ssm", "diff", str(other))
+    assert (result.exit_code, result.stdout) == (1, f"change: {PREFIX}/api_token\nadd: {PREFIX}/new/key\n")
+    ssm_on.put(f"{PREFIX}/extra", "x")
+    assert f"only in ssm: {PREFIX}/extra" in run("ssm", "diff", str(same)).stdout
+
+
+def test_export_dotenv_and_json_hold_the_resolved_settings(cli: Project, ssm_on: Ssm) -> None:
+    cli.write("settings.toml", "[development]\nworkers = 4\ndebug = true\n")
+    dotenv = run("export", "--format", "dotenv").stdout
+    assert f'CLARITY_API_TOKEN="{SECRET}"' in dotenv.splitlines()
+    assert 'CLARITY_WORKERS="4"' in dotenv.splitlines()
+    exported = json.loads(run("export", "--format", "json").stdout)
+    assert (exported["API_TOKEN"], exported["WORKERS"], exported["DEBUG"]) == (SECRET, 4, True)
+
+
+def test_export_kubernetes_objects_in_the_guides_shapes(cli: Project, ssm_on: Ssm) -> None:
+    secret = yaml.safe_load(run("export", "--format", "k8s-secret").stdout)
+    assert (secret["kind"], secret["type"], secret["metadata"]["name"]) == (
+        "Secret",
+        "Opaque",
+        "clarity-secrets",
+    )
+    assert secret["stringData"]["CLARITY_API_TOKEN"] == SECRET
+    assert json.loads(secret["stringData"]["EXPECTED_MODEL_CHECKSUMS"])["small"] == "dev-checksum-small"
+    config = yaml.safe_load(run("export", "--format", "k8s-configmap", "--name", "app-config").stdout)
+    assert config["data"] == {
+        "ENV_FOR_DYNACONF": "development",
+        "CLARITY_USE_SSM": "true",
+        "CLARITY_SSM_PREFIX": PREFIX,
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    assert config["metadata"]["name"] == "app-config"
+
+
+def test_exec_passes_settings_and_the_exit_code(cli: Project, ssm_on: Ssm) -> None:
+    code = f"import os, sys; sys.exit(0 if os.environ['CLARITY_API_TOKEN'] == {SECRET!r} else 3)"
+    assert run("exec", "--", sys.executable, "-c", code).exit_code == 0
+    assert run("exec", "--", sys.executable, "-c", "import sys; sys.exit(7)").exit_code == 7
+    missing = run("exec", "--", "no-such-command-here")
+    assert (missing.exit_code, missing.stderr) == (1, "error: no-such-command-here: command not found\n")
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path) -> Path:
+    """The three standard PAT files."""
+    directory = tmp_path / "models"
+    directory.mkdir()
+    for n, name in enumerate(MODEL_FILES.values(), start=1):
+        (directory / name).write_bytes(os.urandom(2000 * n))
+    return directory
+
+
+def test_models_sign_publish_and_verify(cli: Project, ssm_on: Ssm, model_dir: Path) -> None:
+    ssm_on.put(f"{PREFIX}/model_signature_key", KEY)
+    small = model_dir / MODEL_FILES["small"]
+    signed = json.loads(run("models", "sign", str(small), "--size", "small").stdout)
+    assert signed == {"small": expected_checksums({"small": small}, KEY)["small"]}
+    published = run("models", "publish", str(model_dir))
+    assert (
+        published.stdout
+        == f"published {PREFIX}/expected_model_checksums (version 1) for small, medium, large\n"
+    )
+    verified = run("models", "verify", str(model_dir), "--format", "json")
+    assert (verified.exit_code, [row["status"] for row in json.loads(verified.stdout)]) == (
+        0,
+        ["ok", "ok", "ok"],
+    )
+    small.write_bytes(b"tampered")
+    failed = run("models", "verify", str(model_dir), "--format", "json")
+    assert failed.exit_code == 1
+    assert "does not match its signed checksum" in json.loads(failed.stdout)[0]["status"]
+    assert_no_secret(failed, KEY)
+
+
+def test_models_sign_needs_one_size_per_file(cli: Project, model_dir: Path) -> None:
+    files = [str(model_dir / name) for name in MODEL_FILES.values()]
+    result = CliRunner().invoke(main, ["models", "sign", *files[:2], "--size", "small"])
+    assert result.exit_code == 2
+    assert "give one --size for each FILE" in result.stderr
+
+
+def test_iam_policy_grants_exactly_what_the_library_uses(cli: Project) -> None:
+    policy = json.loads(run("iam-policy", "--prefix", "/clarity/production/").stdout)
+    read, decrypt = policy["Statement"]
+    assert read["Action"] == ["ssm:GetParametersByPath"]
+    assert read["Resource"] == [
+        "arn:aws:ssm:*:*:parameter/clarity/production",
+        "arn:aws:ssm:*:*:parameter/clarity/production/*",
+    ]
+    assert decrypt["Action"] == ["kms:Decrypt"]
+    assert decrypt["Condition"] == {"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}
+    assert "ssm:DescribeParameters" not in json.dumps(policy)
+    bad = run("iam-policy", "--prefix", "clarity")
+    assert bad.stderr == "error: --prefix must start with '/': use a path such as /clarity/production\n"
+
+
+def test_debug_shows_the_traceback(cli: Project) -> None:
+    result = CliRunner().invoke(main, ["--debug", "show", "nope"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, Exception)
+    assert "no setting named NOPE" in str(result.exception)
+
+
+def command(*args: str) -> list[str]:
+    """The installed console script."""
+    script = shutil.which("clarity-settings", path=str(Path(sys.executable).parent))
+    assert script is not None
+    return [script, *args]
+
+
+@pytest.fixture
+def local_server(cli: Project, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """`clarity-settings local-ssm --seed` as a real process; yields the environment it printed."""
+    seed = tmp_path / "seed.env"
+    seed.write_text(f'CLARITY_API_TOKEN="{SECRET}"\nMODEL_SIGNATURE_KEY="{KEY}"\n')
+    process = subprocess.Popen(command("local-ssm", "--seed", str(seed)), stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    exported = dict(process.stdout.readline().removeprefix("export ").strip().split("=", 1) for _ in range(4))
+    yield {**os.environ, **exported, "CLARITY_USE_SSM": "true"}
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) == 0
+
+
+def test_real_processes_against_local_ssm(local_server: dict[str, str], model_dir: Path) -> None:
+    def cli_process(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command(*args), env=local_server, capture_output=True, text=True, check=False)
+
+    shown = cli_process("show", "api_token", "--format", "json")
+    assert json.loads(shown.stdout)[0]["source"] == f"ssm {PREFIX}/api_token:1"
+    listed = cli_process("ssm", "list", "--format", "json")
+    assert {row["name"] for row in json.loads(listed.stdout)} == {
+        f"{PREFIX}/api_token",
+        f"{PREFIX}/model_signature_key",
+    }
+    assert cli_process("models", "publish", str(model_dir)).returncode == 0
+    verified = cli_process("models", "verify", str(model_dir))
+    assert verified.returncode == 0, verified.stderr
+    for result in (shown, listed, verified):
+        assert SECRET[:10] not in result.stdout + result.stderr
+
+
+def test_the_demo_runs_start_to_finish(cli: Project) -> None:
+    result = subprocess.run(command("demo"), capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "after the TTL:   MODEL_SIGNATURE_KEY from ssm /clarity/production/model_signature_key:2"
+        in result.stdout
+    )
+    assert result.stdout.count("verified small") == 2

@@ -510,8 +510,9 @@ class hashing_progress:  # noqa: N801 - used as a context manager, named like on
     """A progress bar on a terminal when any file is over 64 MiB; otherwise nothing."""
 
     def __init__(self, paths: Iterable[Path]) -> None:
-        self.total = sum(path.stat().st_size for path in paths if path.is_file())
-        large = any(path.is_file() and path.stat().st_size > PROGRESS_THRESHOLD for path in paths)
+        sizes = [path.stat().st_size for path in paths if path.is_file()]
+        self.total = sum(sizes)
+        large = any(size > PROGRESS_THRESHOLD for size in sizes)
         self.shown = large and sys.stderr.isatty()
 
     def __enter__(self) -> Callable[[int], None] | None:

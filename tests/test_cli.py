@@ -17,7 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from clarity_settings.cli import main
+from clarity_settings.cli import PROGRESS_THRESHOLD, hashing_progress, main
 from clarity_settings.integrity import MODEL_FILES, expected_checksums
 from tests.conftest import Project, Ssm
 from tests.ssm_proxy import ACCESS_DENIED
@@ -353,10 +353,28 @@ def test_real_processes_against_local_ssm(local_server: dict[str, str], model_di
 
 
 def test_the_demo_runs_start_to_finish(cli: Project) -> None:
-    result = subprocess.run(command("demo"), capture_output=True, text=True, check=False, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = run("demo")
+    assert result.exit_code == 0, result.stderr
     assert (
         "after the TTL:   MODEL_SIGNATURE_KEY from ssm /clarity/production/model_signature_key:2"
         in result.stdout
     )
     assert result.stdout.count("verified small") == 2
+
+
+def test_a_progress_bar_appears_on_a_terminal_for_files_over_64_mib(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small, large = tmp_path / "small.h5", tmp_path / "large.h5"
+    small.write_bytes(b"x")
+    with large.open("wb") as handle:
+        handle.truncate(PROGRESS_THRESHOLD + 1)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with hashing_progress([small]) as advance:
+        assert advance is None
+    with hashing_progress([small, large]) as advance:
+        assert advance is not None
+        advance(PROGRESS_THRESHOLD + 2)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with hashing_progress([large]) as advance:
+        assert advance is None

@@ -36,7 +36,8 @@ def read_parameters(path: Path, env: str) -> dict[str, str]:
     kind = file_kind(path)
     try:
         if kind == "dotenv":
-            return _from_variables({k: v for k, v in dotenv_values(path).items() if v is not None})
+            values = dotenv_values(path, interpolate=False)
+            return _from_variables({k: v for k, v in values.items() if v is not None})
         data = (
             tomllib.loads(path.read_text("utf-8")) if kind == "toml" else json.loads(path.read_text("utf-8"))
         )

@@ -167,8 +167,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         """Keep the current set; say why in words that never contain a value, then back off."""
         reason = str(error) if isinstance(error, ClaritySettingsError) else type(error).__name__
         log.error("refreshed settings were refused, the previous ones stay in use: %s", reason)
-        prefix = str(self._wrapped.get(schema.SSM_PREFIX))
-        self.ssm_context.health.record_failure(prefix, type(error).__name__)
+        self.ssm_context.health.record_rejection(type(error).__name__)
         self._schedule_retry()
 
     def _schedule_after_load(self) -> None:

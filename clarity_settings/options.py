@@ -13,7 +13,7 @@ LOADERS: Final = (
     "dynaconf.loaders.env_loader",
     "loaders.ssm_loader",
     "loaders.defaults_loader",
-    "loaders.json_loader",
+    "loaders.json_settings_loader",
 )
 """Run after the files: guide variables, CLARITY_* variables, SSM, defaults, then JSON decoding."""
 

@@ -55,6 +55,12 @@ class SsmHealth:
         self.last_error_code = code
         self.last_error_at = time.time()
 
+    def record_rejection(self, code: str) -> None:
+        """Note a refresh whose values were refused (the caller has already said why)."""
+        self.status = UNHEALTHY
+        self.last_error_code = code
+        self.last_error_at = time.time()
+
     def record_disabled(self) -> None:
         """SSM is off: nothing to read, nothing to report."""
         self.status = DISABLED

@@ -38,22 +38,12 @@ _NETWORK_PROVIDERS: Final = ("iam-role", "container-role")
 
 def parse_use_ssm(value: object) -> bool | None:
     """True or False when SSM is forced on or off, None for auto-detection."""
-    try:
-        return schema.parse_switch(value, schema.USE_SSM)
-    except ConfigurationError:
-        raise ConfigurationError(
-            f"{schema.control_variable(schema.USE_SSM)} must be true, false or auto "
-            "(1/0 and yes/no work too); unset it to detect AWS automatically"
-        ) from None
+    return schema.parse_switch(value, schema.USE_SSM, allow_auto=True)
 
 
 def reduced_security_allowed(obj: Any) -> bool:
     """CLARITY_ALLOW_REDUCED_SECURITY=true lets staging and production run on built-in defaults."""
     value = schema.control_value(obj, schema.ALLOW_REDUCED_SECURITY)
-    if isinstance(value, str) and value.strip().lower() == "auto":
-        raise ConfigurationError(
-            f"{schema.control_variable(schema.ALLOW_REDUCED_SECURITY)} must be true or false"
-        )
     return schema.parse_switch(value, schema.ALLOW_REDUCED_SECURITY) is True
 
 

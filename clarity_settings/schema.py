@@ -76,8 +76,8 @@ _ON: Final = frozenset({"true", "1", "yes"})
 _OFF: Final = frozenset({"false", "0", "no"})
 
 
-def parse_switch(value: object, setting: str) -> bool | None:
-    """true/1/yes or false/0/no (any case, or a TOML boolean); None for unset or "auto"."""
+def parse_switch(value: object, setting: str, *, allow_auto: bool = False) -> bool | None:
+    """true/1/yes or false/0/no (any case, or a TOML boolean); None when unset, or "auto" if allowed."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -87,9 +87,10 @@ def parse_switch(value: object, setting: str) -> bool | None:
         return True
     if text in _OFF:
         return False
-    if text == "auto":
+    if allow_auto and text == "auto":
         return None
-    raise ConfigurationError(f"{control_variable(setting)} must be true or false (1/0 and yes/no work too)")
+    choices = "true, false or auto" if allow_auto else "true or false"
+    raise ConfigurationError(f"{control_variable(setting)} must be {choices} (1/0 and yes/no work too)")
 
 
 def decode_checksums(value: object) -> object:

@@ -86,7 +86,7 @@ def show_environment(console: Console, env: str) -> None:
     for row in inspection.describe(settings):
         table.add_row(Text(row.key), Text(row.value), Text(row.source))
     console.print(table)
-    health = SecretsManager(settings=settings).health_check()  # type: ignore[arg-type]
+    health = SecretsManager(settings=settings).health_check()
     console.print(
         f"health: ssm {health['ssm_status']}, security {health['security']}, "
         f"{health['cache_size']} values from {health['ssm_prefix']}\n"
@@ -95,7 +95,7 @@ def show_environment(console: Console, env: str) -> None:
 
 def verify(console: Console, settings: object, models: dict[str, Path]) -> None:
     """Verify the three model files against the production checksums."""
-    results = integrity.verify_models(models, manager=SecretsManager(settings=settings))  # type: ignore[arg-type]
+    results = integrity.verify_models(models, manager=SecretsManager(settings=settings))
     for size, model in results.items():
         console.print(f"verified {size:<6} {model.path.name}  sha256 {model.sha256[:12]}...  key {model.key}")
 

@@ -16,7 +16,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from dynaconf import LazySettings
 from dynaconf.base import Settings
@@ -100,6 +100,13 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             self._setup_once()
         names: frozenset[str] = self.__dict__["_real_environment"]
         return names
+
+    @property
+    def instance(self) -> Any:
+        """The loaded dynaconf Settings in use right now."""
+        if self._wrapped is empty:
+            self._setup_once()
+        return self._wrapped
 
     def unload(self) -> None:
         """Drop every loaded value and the SSM health: the next read loads all layers again."""
@@ -188,3 +195,64 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _failures=failures,
             _expires_at=self._clock() + backoff * self._rng.uniform(1 - JITTER, 1 + JITTER),
         )
+
+
+class Freshness(Protocol):
+    """What the secrets manager needs to know about how fresh a settings object is."""
+
+    @property
+    def instance(self) -> Any: ...
+
+    @property
+    def ssm_context(self) -> SsmContext: ...
+
+    @property
+    def stale(self) -> bool: ...
+
+    @property
+    def real_environment(self) -> frozenset[str] | None: ...
+
+    def ttl_seconds(self) -> float: ...
+
+    def expire(self) -> None: ...
+
+
+class LoadedOnce:
+    """The freshness of a plain Dynaconf object built from dynaconf_options() (Flask, Django): loaded once."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+
+    @property
+    def instance(self) -> Any:
+        """The dynaconf Settings behind a LazySettings, loaded if it was not yet."""
+        self.settings.get(schema.SSM_PREFIX)
+        return getattr(self.settings, "_wrapped", self.settings)
+
+    @property
+    def ssm_context(self) -> SsmContext:
+        """The context the SSM loader attached to the loaded settings."""
+        return ssm_state.context_of(self.instance)
+
+    @property
+    def stale(self) -> bool:
+        """Values are stale when the last SSM read failed."""
+        return self.ssm_context.health.status == ssm_state.UNHEALTHY
+
+    @property
+    def real_environment(self) -> None:
+        """Unknown: the object was not watched while dynaconf read .env, so .env reads as env."""
+        return None
+
+    def ttl_seconds(self) -> float:
+        """SECRETS_CACHE_TTL as configured, though nothing refreshes on it here."""
+        return float(self.settings.get(schema.CACHE_TTL, DEFAULT_TTL_SECONDS))
+
+    def expire(self) -> None:
+        """Read every layer again now: a load-once object has no next-read refresh."""
+        self.settings.reload()
+
+
+def freshness_of(settings: Any) -> Freshness:
+    """ClaritySettings answers for itself; any other Dynaconf object is loaded once."""
+    return settings if isinstance(settings, ClaritySettings) else LoadedOnce(settings)

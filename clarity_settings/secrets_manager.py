@@ -1,7 +1,8 @@
 """The guide's secrets-manager API, reading through the same settings object as application code.
 
-There is no second fetch path: every value comes from a ClaritySettings object, whose TTL,
-single-flight refresh and atomic swap live in freshness.py.
+There is no second fetch path: every value comes from the settings object, a ClaritySettings
+(whose TTL, single-flight refresh and atomic swap live in freshness.py) or, for Flask and Django,
+any Dynaconf object built from dynaconf_options(), which loads once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from clarity_settings import control, provenance, schema, ssm_state
 from clarity_settings.errors import ConfigurationError
-from clarity_settings.freshness import ClaritySettings, Clock
+from clarity_settings.freshness import Clock, freshness_of
 from clarity_settings.options import create_settings
 from clarity_settings.ssm_state import SsmContext
 
@@ -33,7 +34,7 @@ class SecretsManager:
     def __init__(
         self,
         *,
-        settings: ClaritySettings | None = None,
+        settings: Any = None,
         ssm_prefix: str | None = None,
         region: str | None = None,
         cache_ttl_seconds: float | None = None,
@@ -49,9 +50,10 @@ class SecretsManager:
         elif any(option is not None for option in (ssm_prefix, region, cache_ttl_seconds, use_ssm, client)):
             raise TypeError("give either settings or the SSM options (ssm_prefix, region, ...), not both")
         self.settings = settings
+        self.freshness = freshness_of(settings)
 
     def __repr__(self) -> str:
-        context = self.settings.ssm_context
+        context = self.freshness.ssm_context
         return f"SecretsManager(ssm_prefix={context.prefix!r}, ssm_status={context.health.status!r})"
 
     def get_model_signature_key(self) -> str:
@@ -117,13 +119,13 @@ class SecretsManager:
         """Forget cached values: the next read fetches them (one key or all cost the same single read)."""
         if key is not None and not isinstance(key, str):
             raise TypeError("key must be a setting name such as 'model_signature_key'")
-        self.settings.expire()
+        self.freshness.expire()
 
     def health_check(self, *, probe: bool = False) -> dict[str, Any]:
         """Status for health endpoints: where each secret came from, how old, whether stale; never a value."""
         settings = self.settings
         env = str(settings.current_env).lower()
-        context = settings.ssm_context
+        context = self.freshness.ssm_context
         health = context.health
         report: dict[str, Any] = {
             "service": SERVICE,
@@ -133,7 +135,7 @@ class SecretsManager:
             "ssm_status": _ssm_status(health),
             "security": "reduced" if _reduced(settings) else "full",
             "cache_size": _ssm_value_count(settings),
-            "cache_ttl_seconds": settings.ttl_seconds(),
+            "cache_ttl_seconds": self.freshness.ttl_seconds(),
             "last_error": _last_error(health),
             "secrets": {name: self._secret_report(name) for name in SECRETS},
         }
@@ -145,14 +147,14 @@ class SecretsManager:
         settings = self.settings
         if settings.get(name) is None:
             return {"configured": False, "source": None, "age_seconds": None, "stale": False}
-        source = provenance.source_kind(settings, name, settings.real_environment)
-        loaded_at = ssm_state.loaded_at(settings._wrapped) if source == "ssm" else None
+        source = provenance.source_kind(settings, name, self.freshness.real_environment)
+        loaded_at = ssm_state.loaded_at(self.freshness.instance) if source == "ssm" else None
         age = None if loaded_at is None else round(max(0.0, time.time() - loaded_at), 3)
         return {
             "configured": True,
             "source": source,
             "age_seconds": age,
-            "stale": source == "ssm" and settings.stale,
+            "stale": source == "ssm" and self.freshness.stale,
         }
 
 
@@ -165,7 +167,7 @@ def _checked_prefix(prefix: str | None) -> str | None:
     return prefix.rstrip("/")
 
 
-def _effective_prefix(settings: ClaritySettings, env: str) -> str:
+def _effective_prefix(settings: Any, env: str) -> str:
     return control.resolve_prefix(settings, env)
 
 
@@ -188,7 +190,7 @@ def _last_error(health: ssm_state.SsmHealth) -> dict[str, str] | None:
     return {"code": health.last_error_code, "at": at}
 
 
-def _reduced(settings: ClaritySettings) -> bool:
+def _reduced(settings: Any) -> bool:
     key = settings.get(schema.SIGNATURE_KEY)
     checksums = settings.get(schema.CHECKSUMS)
     weak_key = not isinstance(key, str) or schema.is_placeholder_key(key)
@@ -196,7 +198,7 @@ def _reduced(settings: ClaritySettings) -> bool:
     return weak_key or weak_checksums
 
 
-def _ssm_value_count(settings: ClaritySettings) -> int:
+def _ssm_value_count(settings: Any) -> int:
     return sum(1 for key in settings.as_dict() if provenance.source_kind(settings, key) == "ssm")
 
 

@@ -20,7 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict clarity_settings loaders tests bench
+	$(BIN)/mypy --strict clarity_settings loaders tests bench examples
 
 unit: $(STAMP)
 	$(BIN)/pytest

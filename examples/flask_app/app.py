@@ -1,0 +1,42 @@
+"""A Flask app whose config is clarity settings: app.config["MODEL_SIGNATURE_KEY"] from SSM or .env.
+
+Run from this directory: ``flask --app app run``. GET /healthz reports health without a single value;
+POST /models/<size>/verify checks that model file against its signed checksum.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dynaconf import FlaskDynaconf
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+
+from clarity_settings import ModelIntegrityError, SecretsManager, dynaconf_options, verify_model
+from clarity_settings.integrity import MODEL_FILES
+
+
+def create_app(**options: Any) -> Flask:
+    """The app factory; options override dynaconf_options() (tests point it at their own files)."""
+    app = Flask(__name__)
+    extension = FlaskDynaconf(app, **dynaconf_options(**options))
+    manager = SecretsManager(settings=extension.settings)
+
+    @app.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        health = manager.health_check()
+        return jsonify(health), 503 if health["ssm_status"] == "unhealthy" else 200
+
+    @app.post("/models/<size>/verify")
+    def verify(size: str) -> ResponseReturnValue:
+        if size not in MODEL_FILES:
+            return jsonify({"error": f"unknown model size {size!r}"}), 404
+        path = Path(app.config.get("MODEL_DIR", "models")) / MODEL_FILES[size]
+        try:
+            model = verify_model(path, size, manager=manager)
+        except ModelIntegrityError as error:
+            return jsonify({"size": size, "verified": False, "error": str(error)}), 409
+        return jsonify({"size": size, "verified": True, "sha256": model.sha256, "key": model.key})
+
+    return app

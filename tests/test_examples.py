@@ -1,0 +1,100 @@
+"""The examples as their users run them: Flask's test client, a plain script, against moto over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from clarity_settings.integrity import MODEL_FILES, expected_checksums
+from examples.flask_app.app import create_app
+from tests.conftest import Project, Ssm
+
+KEY = "example-signature-key-" + "e" * 30
+PREFIX = "/clarity/production"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def models(tmp_path: Path, ssm: Ssm) -> Path:
+    """Three model files whose key and signed checksums are published in SSM for production."""
+    directory = tmp_path / "models"
+    directory.mkdir()
+    for n, name in enumerate(MODEL_FILES.values(), start=1):
+        (directory / name).write_bytes(os.urandom(500 * n))
+    paths = {size: directory / name for size, name in MODEL_FILES.items()}
+    ssm.put(f"{PREFIX}/model_signature_key", KEY)
+    ssm.put(f"{PREFIX}/expected_model_checksums", json.dumps(expected_checksums(paths, KEY)))
+    os.environ.update({"ENV_FOR_DYNACONF": "production", "CLARITY_USE_SSM": "true"})
+    return directory
+
+
+def app_for(project: Project, models: Path) -> Flask:
+    """The example app reading only this project's files, with its models in models."""
+    return create_app(
+        root_path=str(project.root),
+        settings_files=[str(project.root / "settings.toml")],
+        model_dir=str(models),
+    )
+
+
+def test_the_flask_app_reads_ssm_into_app_config(project: Project, models: Path) -> None:
+    app = app_for(project, models)
+    assert app.config["MODEL_SIGNATURE_KEY"] == KEY
+    assert set(app.config["EXPECTED_MODEL_CHECKSUMS"]) == set(MODEL_FILES)
+
+
+def test_the_flask_health_route_reports_sources_and_no_value(project: Project, models: Path) -> None:
+    client = app_for(project, models).test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    health = response.get_json()
+    assert (health["ssm_status"], health["environment"], health["security"]) == (
+        "healthy",
+        "production",
+        "full",
+    )
+    assert health["secrets"]["MODEL_SIGNATURE_KEY"]["source"] == "ssm"
+    assert KEY[:10] not in response.get_data(as_text=True)
+
+
+def test_the_flask_verify_route_accepts_genuine_and_refuses_tampered_models(
+    project: Project, models: Path
+) -> None:
+    client = app_for(project, models).test_client()
+    genuine = client.post("/models/medium/verify").get_json()
+    assert genuine["verified"] is True, genuine
+    (models / MODEL_FILES["medium"]).write_bytes(b"tampered")
+    refused = client.post("/models/medium/verify")
+    assert refused.status_code == 409
+    assert "does not match its signed checksum" in refused.get_json()["error"]
+    assert client.post("/models/huge/verify").status_code == 404
+
+
+def test_the_flask_health_route_says_503_while_ssm_is_down(project: Project, models: Path) -> None:
+    os.environ["AWS_ENDPOINT_URL_SSM"] = "http://127.0.0.1:9"
+    os.environ["MODEL_SIGNATURE_KEY"] = KEY
+    os.environ["EXPECTED_MODEL_CHECKSUMS"] = json.dumps({size: "a" * 64 for size in MODEL_FILES})
+    client = app_for(project, project.root).test_client()
+    response = client.get("/healthz")
+    assert (response.status_code, response.get_json()["ssm_status"]) == (503, "unhealthy")
+
+
+def test_the_plain_script_verifies_and_reports(models: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "plain" / "app.py"), str(models)],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "DOTENV_PATH_FOR_DYNACONF"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "small: verified (PAT-S_29k_weights.h5, key current)" in result.stdout
+    assert "signature key configured: True" in result.stdout
+    assert KEY[:10] not in result.stdout + result.stderr

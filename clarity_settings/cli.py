@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clarity_settings import control, documents, iam, inspection, integrity, local_ssm, parameters, schema
+from clarity_settings.checks import run_check
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError
 from clarity_settings.freshness import ClaritySettings
 from clarity_settings.options import create_settings
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_INVALID = 1
-EXIT_SSM = 2
 PROGRESS_THRESHOLD = 64 << 20
 FORMATS = click.Choice(["text", "json"])
 EXPORT_FORMATS = click.Choice(["dotenv", "json", "k8s-secret", "k8s-configmap"])
@@ -187,27 +186,13 @@ def show(keys: tuple[str, ...], reveal: bool, output: str) -> None:
 @format_option
 def check(output: str) -> None:
     """Validators and health: exit 0 healthy, 1 a validation failure, 2 SSM unreachable or degraded."""
-    settings = load_settings(dynaconf_skip_validators=True)
-    problems = [str(error) for error in settings.validators.validate_all(raise_error=False)]
-    health = SecretsManager(settings=settings).health_check(probe=True)
-    degraded = health["use_ssm"] and (health["ssm_status"] != "healthy" or health["ssm_probe"] != "ok")
+    report = run_check(load_settings(dynaconf_skip_validators=True))
     if output == "json":
-        print_json({"valid": not problems, "problems": problems, "health": health})
+        print_json({"valid": not report.problems, "problems": report.problems, "health": report.health})
     else:
-        for problem in problems:
-            click.echo(f"invalid: {problem}")
-        if degraded:
-            click.echo(
-                f"ssm: {health['ssm_prefix']} is {health['ssm_status']} (probe: {health['ssm_probe']})"
-            )
-        if not problems and not degraded:
-            click.echo(
-                f"ok: {health['environment']}, ssm {health['ssm_status']}, security {health['security']}"
-            )
-    if problems:
-        sys.exit(EXIT_INVALID)
-    if degraded:
-        sys.exit(EXIT_SSM)
+        for line in report.lines():
+            click.echo(line)
+    sys.exit(report.exit_code)
 
 
 @main.group(cls=ClarityGroup)

@@ -98,3 +98,42 @@ def test_the_plain_script_verifies_and_reports(models: Path, tmp_path: Path) -> 
     assert "small: verified (PAT-S_29k_weights.h5, key current)" in result.stdout
     assert "signature key configured: True" in result.stdout
     assert KEY[:10] not in result.stdout + result.stderr
+
+
+def manage(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the Django example's manage.py as a user would, from its directory."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=EXAMPLES / "django_project",
+        env={k: v for k, v in os.environ.items() if k != "DOTENV_PATH_FOR_DYNACONF"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_django_settings_hold_the_secret_from_ssm(models: Path) -> None:
+    shown = manage(
+        "shell", "-c", "from django.conf import settings; print(len(settings.MODEL_SIGNATURE_KEY))"
+    )
+    assert (shown.returncode, shown.stdout.strip().splitlines()[-1]) == (0, str(len(KEY))), shown.stderr
+
+
+def test_django_check_secrets_is_0_when_healthy_and_2_when_ssm_refuses(models: Path, ssm: Ssm) -> None:
+    healthy = manage("check_secrets")
+    assert (healthy.returncode, healthy.stdout) == (0, "ok: production, ssm healthy, security full\n"), (
+        healthy.stderr
+    )
+    os.environ["MODEL_SIGNATURE_KEY"] = KEY
+    os.environ["EXPECTED_MODEL_CHECKSUMS"] = json.dumps({size: "a" * 64 for size in MODEL_FILES})
+    os.environ["AWS_ENDPOINT_URL_SSM"] = "http://127.0.0.1:9"
+    degraded = manage("check_secrets")
+    assert degraded.returncode == 2
+    assert degraded.stdout.startswith(f"ssm: {PREFIX} is unhealthy (probe: EndpointConnectionError)")
+
+
+def test_django_refuses_to_start_in_production_without_a_key(ssm: Ssm) -> None:
+    os.environ.update({"ENV_FOR_DYNACONF": "production", "CLARITY_USE_SSM": "true"})
+    refused = manage("check_secrets")
+    assert refused.returncode == 1
+    assert "MODEL_SIGNATURE_KEY is required in production" in refused.stderr

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench k8s clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The guide's ConfigMap and Secret, generated (tests/test_deploy.py checks they are current). A bare
+# environment and no .env or .secrets.toml, so nothing of this machine's ends up in a committed file.
+K8S_ENV := env -i PATH="$$PATH" ENV_FOR_DYNACONF=production CLARITY_USE_SSM=false \
+	CLARITY_ALLOW_REDUCED_SECURITY=true SETTINGS_FILE_FOR_DYNACONF=settings.toml DOTENV_PATH_FOR_DYNACONF=/dev/null
+k8s: $(STAMP)
+	$(K8S_ENV) $(BIN)/clarity-settings export --format k8s-configmap > deploy/k8s/configmap.yaml
+	$(K8S_ENV) $(BIN)/clarity-settings export --format k8s-secret > deploy/k8s/secret.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,92 @@
+"""The deployment files: the guide's Dockerfile, compose service, and Kubernetes objects."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from clarity_settings import schema
+from clarity_settings.cli import main
+from tests.conftest import Project
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+AWS_VARIABLES = {
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL_SSM",
+    "AWS_PROFILE",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+}
+
+
+def library_reads(variable: str) -> bool:
+    """Every variable README's table lists: the switcher, CLARITY_*, the guide's names, boto3's own."""
+    return (
+        variable == schema.ENV_SWITCHER
+        or variable.startswith(f"{schema.ENVVAR_PREFIX}_")
+        or variable in schema.GUIDE_VARIABLES
+        or variable in AWS_VARIABLES
+    )
+
+
+def dockerfile_environment() -> dict[str, str]:
+    """The ENV lines of deploy/Dockerfile."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    return dict(re.findall(r"^ENV (\w+)=(\S+)$", text, flags=re.MULTILINE))
+
+
+def compose_environment() -> dict[str, str]:
+    """The app service's environment in deploy/docker-compose.yml."""
+    service = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]["app"]
+    return dict(item.split("=", 1) for item in service["environment"])
+
+
+def test_the_dockerfile_sets_what_the_guides_production_image_sets_and_nothing_unread() -> None:
+    environment = dockerfile_environment()
+    assert all(library_reads(variable) for variable in environment)
+    assert environment["CLARITY_USE_SSM"] == "true"
+    assert {"CLARITY_SSM_PREFIX", "AWS_DEFAULT_REGION"} <= set(environment)
+    assert not set(schema.GUIDE_VARIABLES) & set(environment), "no secret may be baked into the image"
+
+
+def test_compose_sets_what_the_guides_local_service_sets_and_nothing_unread() -> None:
+    environment = compose_environment()
+    assert all(library_reads(variable) for variable in environment)
+    assert environment["CLARITY_USE_SSM"] == "false"
+    assert {"MODEL_SIGNATURE_KEY", "EXPECTED_MODEL_CHECKSUMS"} <= set(environment)
+
+
+def test_the_compose_environment_is_a_working_development_configuration(project: Project) -> None:
+    os.environ.update({**dockerfile_environment(), **compose_environment()})
+    settings = project.settings()
+    assert settings.MODEL_SIGNATURE_KEY == "dev-key"
+    assert settings.EXPECTED_MODEL_CHECKSUMS == {"small": "dev", "medium": "dev", "large": "dev"}
+
+
+def test_the_checked_in_kubernetes_objects_are_what_export_generates(project: Project) -> None:
+    os.environ.update(
+        {
+            "SETTINGS_FILE_FOR_DYNACONF": str(ROOT / "settings.toml"),
+            "ENV_FOR_DYNACONF": "production",
+            "CLARITY_USE_SSM": "false",
+            "CLARITY_ALLOW_REDUCED_SECURITY": "true",
+        }
+    )
+    for kind, name in (("k8s-configmap", "configmap.yaml"), ("k8s-secret", "secret.yaml")):
+        result = CliRunner().invoke(main, ["export", "--format", kind], catch_exceptions=False)
+        assert result.stdout == (DEPLOY / "k8s" / name).read_text(), f"run make k8s: {name} is out of date"
+
+
+def test_the_kubernetes_objects_have_the_guides_shapes() -> None:
+    config = yaml.safe_load((DEPLOY / "k8s" / "configmap.yaml").read_text())
+    secret = yaml.safe_load((DEPLOY / "k8s" / "secret.yaml").read_text())
+    assert (config["kind"], config["data"]["CLARITY_USE_SSM"]) == ("ConfigMap", "true")
+    assert all(library_reads(variable) for variable in config["data"])
+    assert (secret["kind"], secret["type"]) == ("Secret", "Opaque")
+    assert {"MODEL_SIGNATURE_KEY", "EXPECTED_MODEL_CHECKSUMS"} <= set(secret["stringData"])
+    assert all(library_reads(variable) for variable in secret["stringData"])

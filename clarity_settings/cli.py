@@ -107,15 +107,27 @@ def format_option(function: F) -> F:
     return click.option("--format", "output", type=FORMATS, default="text", show_default=True)(function)
 
 
-def load_settings(**overrides: Any) -> ClaritySettings:
-    """The settings this directory and environment resolve to."""
-    settings = create_settings(**overrides)
+def load_settings(*, validate: bool = False) -> ClaritySettings:
+    """The settings this directory and environment resolve to; validated only for commands that hand them on.
+
+    Inspecting and publishing must work on a configuration that is not valid yet: publishing the
+    first key to production is how production becomes valid.
+    """
+    settings = create_settings(dynaconf_skip_validators=not validate)
     settings.get(schema.SSM_PREFIX)
     return settings
 
 
-def active_prefix(settings: ClaritySettings) -> str:
-    """The SSM prefix in force for the settings' environment."""
+def prefix_settings() -> ClaritySettings:
+    """Settings read without SSM, for commands that only need to know the prefix."""
+    settings = create_settings(dynaconf_skip_validators=True, ssm_context=SsmContext(use_ssm=False))
+    settings.get(schema.SSM_PREFIX)
+    return settings
+
+
+def active_prefix(settings: ClaritySettings | None = None) -> str:
+    """The SSM prefix in force for the environment."""
+    settings = settings or prefix_settings()
     return control.resolve_prefix(settings, str(settings.current_env))
 
 
@@ -186,7 +198,7 @@ def show(keys: tuple[str, ...], reveal: bool, output: str) -> None:
 @format_option
 def check(output: str) -> None:
     """Validators and health: exit 0 healthy, 1 a validation failure, 2 SSM unreachable or degraded."""
-    report = run_check(load_settings(dynaconf_skip_validators=True))
+    report = run_check(load_settings())
     if output == "json":
         print_json({"valid": not report.problems, "problems": report.problems, "health": report.health})
     else:
@@ -221,7 +233,7 @@ def _read_value(from_file: Path | None) -> str:
 @env_option
 def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool) -> None:
     """Store the value from stdin or --from-file (never from the command line) as NAME."""
-    full = parameters.absolute_name(name, active_prefix(load_settings()))
+    full = parameters.absolute_name(name, active_prefix())
     version = parameters.put(ssm_client(), full, _read_value(from_file), kind=kind, overwrite=overwrite)
     click.echo(f"put {full} ({kind}, version {version})")
 
@@ -233,7 +245,7 @@ def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool) -> No
 @format_option
 def ssm_get(name: str, reveal: bool, output: str) -> None:
     """One parameter, its value redacted unless --reveal."""
-    full = parameters.absolute_name(name, active_prefix(load_settings()))
+    full = parameters.absolute_name(name, active_prefix())
     found = ssm_client().get_parameter(Name=full, WithDecryption=True)["Parameter"]
     value = found["Value"] if reveal else inspection.redact(found["Value"])
     if reveal:
@@ -245,12 +257,22 @@ def ssm_get(name: str, reveal: bool, output: str) -> None:
         print_table(list(row), [list(row.values())])
 
 
+@ssm.command("delete")
+@click.argument("name")
+@env_option
+def ssm_delete(name: str) -> None:
+    """Delete one parameter (the last step of a key rotation removes model_signature_key_previous)."""
+    full = parameters.absolute_name(name, active_prefix())
+    ssm_client().delete_parameter(Name=full)
+    click.echo(f"deleted {full}")
+
+
 @ssm.command("list")
 @env_option
 @format_option
 def ssm_list(output: str) -> None:
     """Names, types, versions and last-modified times under the prefix; never values."""
-    stored = parameters.read_all(ssm_client(), active_prefix(load_settings()), decrypt=False)
+    stored = parameters.read_all(ssm_client(), active_prefix(), decrypt=False)
     rows = [
         {"name": p.name, "type": p.type, "version": p.version, "last_modified": str(p.last_modified or "")}
         for p in stored.values()
@@ -263,7 +285,7 @@ def ssm_list(output: str) -> None:
 
 def _comparison(path: Path) -> tuple[str, dict[str, str], dict[str, str]]:
     """The prefix, what the file holds and what SSM holds, as parameter names and texts."""
-    settings = load_settings()
+    settings = prefix_settings()
     prefix = active_prefix(settings)
     wanted = documents.read_parameters(path, str(settings.current_env))
     stored = parameters.read_all(ssm_client(), prefix, decrypt=True)
@@ -301,7 +323,7 @@ def ssm_push(file: Path, apply_changes: bool, output: str) -> None:
 @env_option
 def ssm_pull(file: Path, force: bool) -> None:
     """Write the prefix's parameters to a .env, TOML or JSON file readable only by you (mode 0600)."""
-    settings = load_settings()
+    settings = prefix_settings()
     prefix = active_prefix(settings)
     stored = parameters.read_all(ssm_client(), prefix, decrypt=True)
     values = {name: p.value or "" for name, p in stored.items()}
@@ -354,7 +376,7 @@ def ssm_diff(file: Path) -> None:
 @env_option
 def export(output: str, name: str | None) -> None:
     """The resolved settings as a .env file, JSON, or the guide's Kubernetes Secret and ConfigMap."""
-    settings = load_settings()
+    settings = load_settings(validate=True)
     values = {
         k: v
         for k, v in inspection.application_settings(settings).items()
@@ -398,7 +420,7 @@ def kubernetes_object(kind: str, name: str, data: Mapping[str, str]) -> str:
 @env_option
 def exec_command(command: tuple[str, ...]) -> None:
     """Run COMMAND with the resolved settings in its environment; its exit code is passed through."""
-    settings = load_settings()
+    settings = load_settings(validate=True)
     values = {
         k: v
         for k, v in inspection.application_settings(settings).items()
@@ -523,7 +545,7 @@ class hashing_progress:  # noqa: N801 - used as a context manager, named like on
 @env_option
 def iam_policy(prefix: str | None, partition: str, region: str, account: str) -> None:
     """The least-privilege IAM policy for the requests this library makes."""
-    path = prefix or active_prefix(load_settings())
+    path = prefix or active_prefix()
     print_json(iam.read_policy(path, partition=partition, region=region, account=account))
 
 
@@ -537,7 +559,7 @@ def iam_policy(prefix: str | None, partition: str, region: str, account: str) ->
 @env_option
 def local_ssm_command(port: int, seed: Path | None) -> None:
     """An SSM endpoint on 127.0.0.1 (moto's server) until Ctrl-C, printing the variables that use it."""
-    settings = load_settings(ssm_context=SsmContext(use_ssm=False))
+    settings = prefix_settings()
     with local_ssm.running(port) as server:
         if seed is not None:
             server.seed(active_prefix(settings), documents.read_parameters(seed, str(settings.current_env)))

@@ -11,7 +11,9 @@ from clarity_settings import provenance, schema
 PUBLIC_SETTINGS: Final = frozenset({schema.SSM_PREFIX, schema.USE_SSM, schema.CACHE_TTL})
 """Control settings, shown as they are; every other value is redacted to its type and length."""
 
-_DYNACONF_OPTIONS: Final = frozenset({"LOAD_DOTENV", "VALIDATORS", "DEFAULT_SETTINGS_PATHS"})
+_DYNACONF_OPTIONS: Final = frozenset(
+    {"LOAD_DOTENV", "VALIDATORS", "DEFAULT_SETTINGS_PATHS", "DYNACONF_SKIP_VALIDATORS"}
+)
 """Options that dynaconf and its Flask extension leave behind as settings."""
 
 

@@ -95,6 +95,5 @@ def resolve_prefix(obj: Any, env: str) -> str:
         return default_prefix(env)
     problem = schema.ssm_prefix_problem(value)
     if problem is not None:
-        variable = schema.control_variable(schema.SSM_PREFIX)
-        raise ConfigurationError(f"{variable} {problem}: use a path such as /clarity/production")
+        raise ConfigurationError(schema.prefix_message(problem))
     return str(value).rstrip("/")

@@ -31,6 +31,7 @@ GUIDE_EXAMPLE_KEYS: Final = frozenset(
 )
 
 _HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
+PREFIX_REMEDY: Final = "set CLARITY_SSM_PREFIX to a path such as /clarity/production"
 _PREFIX_LEVEL = re.compile(r"[A-Za-z0-9_.\-]+")
 MAX_PREFIX_LEVELS: Final = 15
 GUIDE_EXAMPLE_CHECKSUMS: Final = frozenset({"dev", "fallback-checksum"})
@@ -62,6 +63,16 @@ def is_hex_digest(value: str) -> bool:
 def control_variable(setting: str) -> str:
     """The environment variable that sets a control setting, for error messages."""
     return f"{ENVVAR_PREFIX}_{setting}"
+
+
+def control_label(setting: str) -> str:
+    """How messages name a control setting: as a setting and as the variable that sets it."""
+    return f"{setting} ({control_variable(setting)})"
+
+
+def prefix_message(problem: str) -> str:
+    """The one message for a bad SSM prefix, whether the loader or a validator finds it."""
+    return f"{control_label(SSM_PREFIX)} {problem}: {PREFIX_REMEDY}"
 
 
 def control_value(obj: Any, setting: str) -> object:

@@ -254,7 +254,7 @@ def _ttl_remedy(_: RuleContext) -> str:
 
 
 def _prefix_remedy(_: RuleContext) -> str:
-    return f"set {schema.control_variable(schema.SSM_PREFIX)} to a path such as /clarity/production"
+    return schema.PREFIX_REMEDY
 
 
 def build_validators() -> list[Validator]:
@@ -279,12 +279,12 @@ def build_validators() -> list[Validator]:
             schema.CACHE_TTL,
             cache_ttl_problem,
             remedy=_ttl_remedy,
-            label=f"{schema.CACHE_TTL} ({schema.control_variable(schema.CACHE_TTL)})",
+            label=schema.control_label(schema.CACHE_TTL),
         ),
         Rule(
             schema.SSM_PREFIX,
             ssm_prefix_check,
             remedy=_prefix_remedy,
-            label=f"{schema.SSM_PREFIX} ({schema.control_variable(schema.SSM_PREFIX)})",
+            label=schema.control_label(schema.SSM_PREFIX),
         ),
     ]

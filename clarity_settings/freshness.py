@@ -23,7 +23,7 @@ from dynaconf.base import Settings
 from dynaconf.utils.functional import empty
 
 from clarity_settings import schema, ssm_state
-from clarity_settings.errors import ClaritySettingsError
+from clarity_settings.errors import ClaritySettingsError, ConfigurationError
 from clarity_settings.ssm_state import SsmContext
 
 log = logging.getLogger("clarity_settings")
@@ -142,7 +142,13 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         with self._lock():
             if self._wrapped is empty:
                 self.__dict__["_real_environment"] = frozenset(os.environ)
-                self._setup()
+                try:
+                    self._setup()
+                except UnicodeDecodeError as error:
+                    raise ConfigurationError(
+                        f"settings.toml, .secrets.toml or .env is not valid UTF-8 (byte {error.start}); "
+                        "save it as UTF-8"
+                    ) from None
                 self._schedule_after_load()
 
     def _refresh_once(self) -> None:

@@ -22,6 +22,7 @@ from clarity_settings.errors import InvalidSettingError
 log = logging.getLogger("clarity_settings")
 
 MIN_KEY_LENGTH: Final = 32
+MAX_KEY_LENGTH: Final = 4096
 ALLOWED_TOKENS: Final = frozenset({"@bool", "@float", "@int", "@json", "@str"})
 
 _MISSING: Final = object()
@@ -137,11 +138,24 @@ def signature_key_problem(value: Any, context: RuleContext) -> str | None:
         return "is empty"
     if value != value.strip():
         return "has leading or trailing whitespace, which would change every signature"
+    if not _is_utf8(value):
+        return "holds bytes that are not UTF-8; check the encoding of the file or variable it came from"
+    if len(value) > MAX_KEY_LENGTH:
+        return f"is longer than {MAX_KEY_LENGTH} characters (an HMAC key gains nothing past 64 bytes)"
     if context.strict and schema.is_placeholder_key(value) and not context.reduced_security:
         return f"is a development placeholder, which {context.env} refuses"
     if context.strict and len(value) < MIN_KEY_LENGTH and not schema.is_placeholder_key(value):
         return f"is shorter than the {MIN_KEY_LENGTH} characters {context.env} requires"
     return None
+
+
+def _is_utf8(text: str) -> bool:
+    """Python keeps undecodable bytes from the environment as lone surrogates, which UTF-8 cannot encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def signature_key_caution(value: Any, context: RuleContext) -> str | None:

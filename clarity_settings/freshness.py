@@ -66,7 +66,9 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _ttl_override=cache_ttl_seconds,
             _context=context,
             _refresh_lock=threading.Lock(),
+            _expiry_lock=threading.Lock(),
             _lock_pid=os.getpid(),
+            _expiries=0,
             _failures=0,
             _real_environment=frozenset(),
         )
@@ -122,8 +124,14 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         return float(value)
 
     def expire(self) -> None:
-        """Make the next read refresh (refresh_cache's doing), without fetching now."""
-        self.__dict__["_expires_at"] = -math.inf
+        """Make the next read refresh (refresh_cache's doing), without fetching now.
+
+        Counted, so a refresh already under way cannot schedule this request away: it may have
+        fetched before the caller published what it wants read.
+        """
+        with self._expiry_guard():
+            self.__dict__["_expiries"] += 1
+            self.__dict__["_expires_at"] = -math.inf
 
     def _on_expiry(self) -> None:
         if self._wrapped is empty:
@@ -132,16 +140,31 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             self._refresh_once()
 
     def _lock(self) -> threading.Lock:
-        """The refresh lock of this process: a child after fork() gets a new one, never a held copy."""
+        """The refresh lock of this process: a child after fork() gets new locks, never a held copy."""
         if self._lock_pid != os.getpid():
-            self.__dict__.update(_refresh_lock=threading.Lock(), _lock_pid=os.getpid())
+            self.__dict__.update(
+                _refresh_lock=threading.Lock(), _expiry_lock=threading.Lock(), _lock_pid=os.getpid()
+            )
         lock: threading.Lock = self._refresh_lock
         return lock
+
+    def _expiry_guard(self) -> threading.Lock:
+        """Guards the expiry against an expire() that lands while a load schedules the next one."""
+        self._lock()
+        guard: threading.Lock = self._expiry_lock
+        return guard
+
+    def _set_expiry(self, deadline: float, expiries_seen: int) -> None:
+        """Schedule the next refresh, unless expire() was called since this load began."""
+        with self._expiry_guard():
+            if self._expiries == expiries_seen:
+                self.__dict__["_expires_at"] = deadline
 
     def _setup_once(self) -> None:
         with self._lock():
             if self._wrapped is empty:
                 self.__dict__["_real_environment"] = frozenset(os.environ)
+                expiries_seen = self._expiries
                 try:
                     self._setup()
                 except UnicodeDecodeError as error:
@@ -149,7 +172,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
                         f"settings.toml, .secrets.toml or .env is not valid UTF-8 (byte {error.start}); "
                         "save it as UTF-8"
                     ) from None
-                self._schedule_after_load()
+                self._schedule_after_load(expiries_seen)
 
     def _refresh_once(self) -> None:
         lock = self._lock()
@@ -157,50 +180,48 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             return
         try:
             if self._expires_at <= self._clock():
-                self._refresh()
+                self._refresh(self._expiries)
         finally:
             lock.release()
 
-    def _refresh(self) -> None:
+    def _refresh(self, expiries_seen: int) -> None:
         candidate = self._wrapped.dynaconf_clone()
         candidate.__core__.config.loaded_by_loaders.clear()
         try:
             candidate.reload()
             if self.ssm_context.health.status == ssm_state.UNHEALTHY:
-                self._schedule_retry()
+                self._schedule_retry(expiries_seen)
                 return
             candidate.validators.validate()
-        except Exception as error:
-            self._refuse(error)
+        except Exception as error:  # noqa: BLE001 - a failed refresh must never fail a reader
+            self._refuse(error, expiries_seen)
             return
         self.__dict__["_wrapped"] = candidate
-        self._schedule_after_load()
+        self._schedule_after_load(expiries_seen)
 
-    def _refuse(self, error: Exception) -> None:
+    def _refuse(self, error: Exception, expiries_seen: int) -> None:
         """Keep the current set; say why in words that never contain a value, then back off."""
         reason = str(error) if isinstance(error, ClaritySettingsError) else type(error).__name__
         log.error("refreshed settings were refused, the previous ones stay in use: %s", reason)
         self.ssm_context.health.record_rejection(type(error).__name__)
-        self._schedule_retry()
+        self._schedule_retry(expiries_seen)
 
-    def _schedule_after_load(self) -> None:
+    def _schedule_after_load(self, expiries_seen: int) -> None:
         status = self.ssm_context.health.status
         if status in {ssm_state.DISABLED, ssm_state.UNKNOWN}:
-            self.__dict__["_expires_at"] = math.inf
+            self._set_expiry(math.inf, expiries_seen)
         elif status == ssm_state.UNHEALTHY:
-            self._schedule_retry()
+            self._schedule_retry(expiries_seen)
         else:
             self.__dict__["_failures"] = 0
             ttl = self.ttl_seconds()
-            self.__dict__["_expires_at"] = self._clock() + ttl * self._rng.uniform(1 - JITTER, 1 + JITTER)
+            self._set_expiry(self._clock() + ttl * self._rng.uniform(1 - JITTER, 1 + JITTER), expiries_seen)
 
-    def _schedule_retry(self) -> None:
+    def _schedule_retry(self, expiries_seen: int) -> None:
         failures = self._failures + 1
         backoff = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (failures - 1))
-        self.__dict__.update(
-            _failures=failures,
-            _expires_at=self._clock() + backoff * self._rng.uniform(1 - JITTER, 1 + JITTER),
-        )
+        self.__dict__["_failures"] = failures
+        self._set_expiry(self._clock() + backoff * self._rng.uniform(1 - JITTER, 1 + JITTER), expiries_seen)
 
 
 class Freshness(Protocol):

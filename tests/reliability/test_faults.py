@@ -1,0 +1,100 @@
+"""Faults between boto3 and SSM: every load ends with all values, or keeps or falls back to a whole set."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import Project, Ssm
+from tests.reliability.conftest import record
+from tests.ssm_proxy import DROP, SERVER_ERROR, THROTTLE, Fault, FaultPlan, latency
+
+PREFIX = "/clarity/development"
+COUNT = 35
+PAGES = 4
+
+
+def sometimes(fault: Fault, probability: float, seed: int = 7) -> FaultPlan:
+    """Apply fault to each request with the given probability, reproducibly."""
+    rng = random.Random(seed)  # noqa: S311 - fault injection, not cryptography
+    return lambda _operation, _number: fault if rng.random() < probability else None
+
+
+CASES: dict[str, Callable[[], FaultPlan]] = {
+    "throttling 10 %": lambda: sometimes(THROTTLE, 0.10),
+    "throttling 50 %": lambda: sometimes(THROTTLE, 0.50),
+    "throttling 90 %": lambda: sometimes(THROTTLE, 0.90),
+    "latency 200 ms": lambda: lambda _op, _n: latency(0.2),
+    "5xx always": lambda: lambda _op, _n: SERVER_ERROR,
+    "5xx 30 %": lambda: sometimes(SERVER_ERROR, 0.30),
+    "dropped connections 30 %": lambda: sometimes(DROP, 0.30),
+    "server stops halfway through the pages": lambda: lambda _op, n: DROP if n >= 3 else None,
+}
+
+
+def publish(ssm: Ssm, version: int) -> None:
+    """COUNT parameters that all carry one version number."""
+    for number in range(COUNT):
+        ssm.put(f"{PREFIX}/batch/item_{number}", f"v{version}")
+
+
+def versions(settings: Any) -> set[str]:
+    """The versions the settings hold across the batch; one element means a complete set."""
+    batch = settings.get("BATCH") or {}
+    return {batch.get(f"ITEM_{number}") for number in range(COUNT)}
+
+
+@pytest.fixture
+def faulty(ssm: Ssm) -> Ssm:
+    """SSM on with botocore's default three attempts."""
+    os.environ.update({"CLARITY_USE_SSM": "true", "AWS_MAX_ATTEMPTS": "3"})
+    publish(ssm, 1)
+    return ssm
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_cold_load_under_faults_is_all_or_nothing(project: Project, faulty: Ssm, case: str) -> None:
+    faulty.proxy.plan = CASES[case]()
+    started = time.perf_counter()
+    held = versions(project.settings())
+    elapsed = time.perf_counter() - started
+    assert held in ({"v1"}, {None}), f"partial set: {held}"
+    requests = faulty.proxy.requests["GetParametersByPath"]
+    complete = held == {"v1"}
+    record(
+        f"cold load, {case}",
+        outcome="complete" if complete else "lower layers",
+        requests=requests,
+        retries=requests - PAGES if complete else None,
+        seconds=round(elapsed, 2),
+    )
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_refresh_under_faults_swaps_all_or_keeps_the_previous_set(
+    project: Project, faulty: Ssm, case: str
+) -> None:
+    settings = project.settings()
+    assert versions(settings) == {"v1"}
+    publish(faulty, 2)
+    faulty.proxy.reset()
+    faulty.proxy.plan = CASES[case]()
+    started = time.perf_counter()
+    settings.expire()
+    held = versions(settings)
+    elapsed = time.perf_counter() - started
+    assert held in ({"v1"}, {"v2"}), f"partial set: {held}"
+    requests = faulty.proxy.requests["GetParametersByPath"]
+    complete = held == {"v2"}
+    record(
+        f"refresh, {case}",
+        outcome="new set" if complete else "previous set kept",
+        requests=requests,
+        retries=requests - PAGES if complete else None,
+        seconds=round(elapsed, 2),
+    )

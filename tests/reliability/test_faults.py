@@ -43,7 +43,7 @@ def publish(ssm: Ssm, version: int) -> None:
         ssm.put(f"{PREFIX}/batch/item_{number}", f"v{version}")
 
 
-def versions(settings: Any) -> set[str]:
+def versions(settings: Any) -> set[str | None]:
     """The versions the settings hold across the batch; one element means a complete set."""
     batch = settings.get("BATCH") or {}
     return {batch.get(f"ITEM_{number}") for number in range(COUNT)}

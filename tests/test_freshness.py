@@ -152,33 +152,6 @@ def test_readers_always_see_one_complete_version_while_it_rotates(
     assert warm.MODEL_SIGNATURE_KEY == f"key-{21 % 10}"
 
 
-def test_an_outage_keeps_the_last_set_warns_once_backs_off_and_recovers(
-    warm: Any, ssm: Ssm, clock: FakeClock, caplog: pytest.LogCaptureFixture
-) -> None:
-    manager = SecretsManager(settings=warm)
-    publish(ssm, 2)
-    ssm.proxy.fail_every(THROTTLE)
-    with caplog.at_level(logging.WARNING, logger="clarity_settings"):
-        for _ in range(3):
-            clock.advance(TTL * 2)
-            for _ in range(50):
-                assert warm.MODEL_SIGNATURE_KEY == "key-1"
-    attempts = ssm.proxy.requests["GetParametersByPath"]
-    assert attempts == 3 * int(os.environ["AWS_MAX_ATTEMPTS"])
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert "ThrottlingException" in warnings[0].getMessage()
-    health = manager.health_check()
-    assert (health["ssm_status"], health["secrets"]["MODEL_SIGNATURE_KEY"]["stale"]) == ("unhealthy", True)
-    assert health["last_error"]["code"] == "ThrottlingException"
-
-    ssm.proxy.reset()
-    clock.advance(TTL * 2)
-    assert warm.MODEL_SIGNATURE_KEY == "key-2"
-    health = manager.health_check()
-    assert (health["ssm_status"], health["secrets"]["MODEL_SIGNATURE_KEY"]["stale"]) == ("healthy", False)
-
-
 def test_after_a_failed_refresh_reads_do_not_retry_until_the_backoff_passes(
     warm: Any, ssm: Ssm, clock: FakeClock
 ) -> None:

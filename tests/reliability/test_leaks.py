@@ -122,9 +122,17 @@ def test_no_path_shows_a_secret(
     os.environ["CLARITY_USE_SSM"] = "true"
     del os.environ["MODEL_SIGNATURE_KEY"]
 
+    push_file = tmp_path / "push.json"
+    push_file.write_text(json.dumps({"database": {"password": password}, "model_signature_key": key}))
     for debug in ([], ["--debug"]):
+        seen.append(cli(*debug, "ssm", "put", "extra/token", "--overwrite", stdin=password))
+        seen.append(cli(*debug, "ssm", "delete", "extra/token"))
+        seen.append(cli(*debug, "ssm", "pull", str(tmp_path / "pulled.env"), "--force"))
         for command in (
             ["show"],
+            ["ssm", "push", str(push_file)],
+            ["models", "sign", str(models / MODEL_FILES["small"]), "--size", "small"],
+            ["models", "publish", str(models)],
             ["show", "--format", "json"],
             ["check"],
             ["check", "--format", "json"],

@@ -57,21 +57,38 @@ def faulty(ssm: Ssm) -> Ssm:
     return ssm
 
 
+def timed_versions(settings: Any, action: Callable[[], None] = lambda: None) -> tuple[set[str | None], float]:
+    """What the settings hold after action, and how long getting there took."""
+    started = time.perf_counter()
+    action()
+    held = versions(settings)
+    return held, time.perf_counter() - started
+
+
+def record_case(name: str, ssm: Ssm, *, complete: bool, outcomes: tuple[str, str], seconds: float) -> None:
+    """Keep the requests, retries and time of one fault case for docs/RELIABILITY.md."""
+    requests = ssm.proxy.requests["GetParametersByPath"]
+    record(
+        name,
+        outcome=outcomes[0] if complete else outcomes[1],
+        requests=requests,
+        retries=requests - PAGES if complete else None,
+        seconds=round(seconds, 2),
+    )
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_cold_load_under_faults_is_all_or_nothing(project: Project, faulty: Ssm, case: str) -> None:
     faulty.proxy.plan = CASES[case]()
-    started = time.perf_counter()
-    held = versions(project.settings())
-    elapsed = time.perf_counter() - started
+    settings = project.settings()
+    held, seconds = timed_versions(settings)
     assert held in ({"v1"}, {None}), f"partial set: {held}"
-    requests = faulty.proxy.requests["GetParametersByPath"]
-    complete = held == {"v1"}
-    record(
+    record_case(
         f"cold load, {case}",
-        outcome="complete" if complete else "lower layers",
-        requests=requests,
-        retries=requests - PAGES if complete else None,
-        seconds=round(elapsed, 2),
+        faulty,
+        complete=held == {"v1"},
+        outcomes=("complete", "lower layers"),
+        seconds=seconds,
     )
 
 
@@ -84,17 +101,7 @@ def test_a_refresh_under_faults_swaps_all_or_keeps_the_previous_set(
     publish(faulty, 2)
     faulty.proxy.reset()
     faulty.proxy.plan = CASES[case]()
-    started = time.perf_counter()
-    settings.expire()
-    held = versions(settings)
-    elapsed = time.perf_counter() - started
+    held, seconds = timed_versions(settings, settings.expire)
     assert held in ({"v1"}, {"v2"}), f"partial set: {held}"
-    requests = faulty.proxy.requests["GetParametersByPath"]
-    complete = held == {"v2"}
-    record(
-        f"refresh, {case}",
-        outcome="new set" if complete else "previous set kept",
-        requests=requests,
-        retries=requests - PAGES if complete else None,
-        seconds=round(elapsed, 2),
-    )
+    outcomes = ("new set", "previous set kept")
+    record_case(f"refresh, {case}", faulty, complete=held == {"v2"}, outcomes=outcomes, seconds=seconds)

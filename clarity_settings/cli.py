@@ -160,6 +160,7 @@ def warn_reveal() -> None:
 
 @click.group(cls=ClarityGroup)
 @click.option("--debug", is_flag=True, help="Show tracebacks and DEBUG logs (secrets stay redacted).")
+@click.version_option(package_name="clarity-settings")
 def main(debug: bool) -> None:
     """Settings and secrets from SSM Parameter Store, .env and settings.toml."""
     logging.basicConfig(

@@ -378,3 +378,9 @@ def test_a_progress_bar_appears_on_a_terminal_for_files_over_64_mib(
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     with hashing_progress([large]) as advance:
         assert advance is None
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    assert run("--version").stdout.strip().endswith(version("clarity-settings"))

@@ -20,6 +20,7 @@ from clarity_settings.errors import ConfigurationError
 from clarity_settings.freshness import Clock, freshness_of
 from clarity_settings.options import create_settings
 from clarity_settings.ssm_state import SsmContext
+from clarity_settings.validators import cache_ttl_problem
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -42,6 +43,8 @@ class SecretsManager:
         client: SSMClient | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
+        if cache_ttl_seconds is not None and (problem := cache_ttl_problem(cache_ttl_seconds, None)):
+            raise ConfigurationError(f"cache_ttl_seconds {problem}")
         if settings is None:
             context = SsmContext(
                 use_ssm=use_ssm, prefix=_checked_prefix(ssm_prefix), region=region, client=client

@@ -215,7 +215,7 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(repr(name[:32]) for name in names)
 
 
-def cache_ttl_problem(value: Any, context: RuleContext) -> str | None:  # noqa: ARG001 - same in every env
+def cache_ttl_problem(value: Any, context: RuleContext | None) -> str | None:  # noqa: ARG001 - same in every env
     """SECRETS_CACHE_TTL: a finite, non-negative number of seconds; 0 means every read fetches."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"must be a non-negative number of seconds, not {describe_type(value)}"

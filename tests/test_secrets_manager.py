@@ -184,6 +184,8 @@ def test_code_options_and_an_injected_client_beat_the_environment(
 def test_invalid_constructor_options_are_refused(project: Project) -> None:
     with pytest.raises(ConfigurationError, match="ssm_prefix must start with '/'"):
         SecretsManager(ssm_prefix="team/app")
+    with pytest.raises(ConfigurationError, match="cache_ttl_seconds must be a finite, non-negative number"):
+        SecretsManager(cache_ttl_seconds=-1)
     with pytest.raises(TypeError, match="either settings or the SSM options"):
         SecretsManager(settings=project.settings(), ssm_prefix="/team/app")
 

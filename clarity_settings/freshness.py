@@ -21,6 +21,7 @@ from typing import Any, Final, Protocol
 from dynaconf import LazySettings
 from dynaconf.base import Settings
 from dynaconf.utils.functional import empty
+from dynaconf.utils.parse_conf import DynaconfParseError
 
 from clarity_settings import schema, ssm_state
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError
@@ -171,6 +172,11 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
                     raise ConfigurationError(
                         f"settings.toml, .secrets.toml or .env is not valid UTF-8 (byte {error.start}); "
                         "save it as UTF-8"
+                    ) from None
+                except DynaconfParseError:
+                    raise ConfigurationError(
+                        "a value with a dynaconf typing token (@int, @float, @bool, @json) does not fit it; "
+                        "check the CLARITY_* variables and the settings files"
                     ) from None
                 self._schedule_after_load(expiries_seen)
 

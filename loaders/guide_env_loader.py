@@ -11,6 +11,7 @@ import os
 from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
+from dynaconf.utils.parse_conf import DynaconfParseError
 
 from clarity_settings import schema
 from clarity_settings.errors import ConfigurationError
@@ -37,4 +38,10 @@ def load(
         if problem is not None:
             raise ConfigurationError(f"The environment variable {name} {problem}; set the plain value")
         source = SourceMetadata(IDENTIFIER, name, "global")
-        obj.set(name, value, loader_identifier=source, tomlfy=False, validate=validate)
+        try:
+            obj.set(name, value, loader_identifier=source, tomlfy=False, validate=validate)
+        except DynaconfParseError:
+            raise ConfigurationError(
+                f"The environment variable {name} has a typing token its value does not fit; "
+                "set the plain value"
+            ) from None

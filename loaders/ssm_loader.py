@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
+from dynaconf.utils.parse_conf import DynaconfParseError
 
 from clarity_settings import control, log_redaction, ssm_state
 from clarity_settings.errors import ConfigurationError, SsmMappingError, SsmUnavailableError
@@ -91,7 +92,7 @@ def _set(obj: Any, entry: Entry, env_name: str, validate: bool) -> None:
         obj.set(entry.key, value_of(parameter), loader_identifier=source, tomlfy=False, validate=validate)
     except ConfigurationError:
         raise
-    except (TypeError, ValueError, AttributeError) as error:
+    except (TypeError, ValueError, AttributeError, DynaconfParseError) as error:
         raise ConfigurationError(
             f"SSM parameter {parameter.name} could not become the setting {entry.key} "
             f"({type(error).__name__}); check its dynaconf token or the settings' shape at that key"

@@ -413,3 +413,12 @@ def test_ssm_forced_on_without_credentials_warns_and_falls_back(
         assert project.settings().MODEL_SIGNATURE_KEY == "environment-fallback"
     assert "(NoCredentialsError)" in caplog.text
     assert ssm_on.proxy.total == 0
+
+
+def test_a_typing_token_that_does_not_fit_is_refused_without_the_value(project: Project, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/workers", "@int eight-workers-please")
+    with pytest.raises(
+        ConfigurationError, match=f"{PREFIX}/workers could not become the setting WORKERS"
+    ) as caught:
+        project.settings().get("WORKERS")
+    assert "eight" not in str(caught.value)

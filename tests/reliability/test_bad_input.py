@@ -101,6 +101,12 @@ BAD = [
         "SECRETS_CACHE_TTL (CLARITY_SECRETS_CACHE_TTL) must be a non-negative number",
     ),
     ("CLARITY_USE_SSM", "maybe", "CLARITY_USE_SSM must be true, false or auto"),
+    (
+        "MODEL_SIGNATURE_KEY",
+        "@int forty-secret-words",
+        "MODEL_SIGNATURE_KEY has a typing token its value does not fit",
+    ),
+    ("CLARITY_WORKERS", "@int several-secret-workers", "a value with a dynaconf typing token"),
 ]
 
 

@@ -289,8 +289,7 @@ def _comparison(path: Path) -> tuple[str, dict[str, str], dict[str, str]]:
     settings = prefix_settings()
     prefix = active_prefix(settings)
     wanted = documents.read_parameters(path, str(settings.current_env))
-    stored = parameters.read_all(ssm_client(), prefix, decrypt=True)
-    return prefix, wanted, {name: p.value or "" for name, p in stored.items()}
+    return prefix, wanted, parameters.read_values(ssm_client(), prefix)
 
 
 @ssm.command("push")
@@ -326,8 +325,7 @@ def ssm_pull(file: Path, force: bool) -> None:
     """Write the prefix's parameters to a .env, TOML or JSON file readable only by you (mode 0600)."""
     settings = prefix_settings()
     prefix = active_prefix(settings)
-    stored = parameters.read_all(ssm_client(), prefix, decrypt=True)
-    values = {name: p.value or "" for name, p in stored.items()}
+    values = parameters.read_values(ssm_client(), prefix)
     kind = documents.file_kind(file)
     if kind == "dotenv":
         text = documents.dotenv_text(documents.variables_for(values))
@@ -378,11 +376,7 @@ def ssm_diff(file: Path) -> None:
 def export(output: str, name: str | None) -> None:
     """The resolved settings as a .env file, JSON, or the guide's Kubernetes Secret and ConfigMap."""
     settings = load_settings(validate=True)
-    values = {
-        k: v
-        for k, v in inspection.application_settings(settings).items()
-        if k not in documents.CONTROL_SETTINGS
-    }
+    values = handed_on(settings)
     if output == "json":
         print_json(documents.plain(values))
     elif output == "dotenv":
@@ -393,6 +387,15 @@ def export(output: str, name: str | None) -> None:
         )
     else:
         click.echo(kubernetes_object("ConfigMap", name or "clarity-config", control_variables(settings)))
+
+
+def handed_on(settings: ClaritySettings) -> dict[str, Any]:
+    """What export and exec pass to another process: every application setting but the control ones."""
+    return {
+        key: value
+        for key, value in inspection.application_settings(settings).items()
+        if key not in documents.CONTROL_SETTINGS
+    }
 
 
 def control_variables(settings: ClaritySettings) -> dict[str, str]:
@@ -421,13 +424,7 @@ def kubernetes_object(kind: str, name: str, data: Mapping[str, str]) -> str:
 @env_option
 def exec_command(command: tuple[str, ...]) -> None:
     """Run COMMAND with the resolved settings in its environment; its exit code is passed through."""
-    settings = load_settings(validate=True)
-    values = {
-        k: v
-        for k, v in inspection.application_settings(settings).items()
-        if k not in documents.CONTROL_SETTINGS
-    }
-    environment = {**os.environ, **documents.environment_variables(values)}
+    environment = {**os.environ, **documents.environment_variables(handed_on(load_settings(validate=True)))}
     try:
         completed = subprocess.run(list(command), env=environment, check=False)  # noqa: S603 - the user's own command
     except FileNotFoundError:
@@ -457,10 +454,7 @@ def models_sign(files: tuple[Path, ...], sizes: tuple[str, ...]) -> None:
         raise click.UsageError("give one --size for each FILE, in the same order")
     key = SecretsManager(settings=load_settings()).get_model_signature_key()
     with hashing_progress(files) as advance:
-        signed = {
-            size: integrity.sign_digest(integrity.sha256_file(path, on_progress=advance), key)
-            for size, path in zip(sizes, files, strict=True)
-        }
+        signed = integrity.expected_checksums(dict(zip(sizes, files, strict=True)), key, on_progress=advance)
     print_json(signed)
 
 
@@ -473,10 +467,7 @@ def models_publish(directory: Path | None) -> None:
     paths = integrity.model_paths(directory or Path(str(settings.get("MODEL_DIR", "models"))))
     key = SecretsManager(settings=settings).get_model_signature_key()
     with hashing_progress(paths.values()) as advance:
-        signed = {
-            size: integrity.sign_digest(integrity.sha256_file(path, on_progress=advance), key)
-            for size, path in paths.items()
-        }
+        signed = integrity.expected_checksums(paths, key, on_progress=advance)
     name = f"{active_prefix(settings)}/expected_model_checksums"
     version = parameters.put(ssm_client(), name, json.dumps(signed), overwrite=True)
     click.echo(f"published {name} (version {version}) for {', '.join(signed)}")

@@ -184,17 +184,19 @@ def sign_digest(sha256_hex: str, key: str) -> str:
     return hmac.new(key.encode("utf-8"), sha256_hex.lower().encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def signed_checksum(path: PathLike, key: str) -> str:
+def signed_checksum(path: PathLike, key: str, *, on_progress: Progress | None = None) -> str:
     """The value EXPECTED_MODEL_CHECKSUMS holds for this file under key."""
-    return sign_digest(sha256_file(path), key)
+    return sign_digest(sha256_file(path, on_progress=on_progress), key)
 
 
-def expected_checksums(models: Mapping[str, PathLike], key: str) -> dict[str, str]:
+def expected_checksums(
+    models: Mapping[str, PathLike], key: str, *, on_progress: Progress | None = None
+) -> dict[str, str]:
     """Signed checksums of a set of model files, ready to publish as EXPECTED_MODEL_CHECKSUMS."""
     unknown = sorted(set(models) - set(schema.MODEL_SIZES))
     if unknown:
         raise ModelIntegrityError(f"unknown model sizes {unknown}; the sizes are {list(schema.MODEL_SIZES)}")
-    return {size: signed_checksum(path, key) for size, path in models.items()}
+    return {size: signed_checksum(path, key, on_progress=on_progress) for size, path in models.items()}
 
 
 def expected_checksums_json(models: Mapping[str, PathLike], key: str) -> str:

@@ -67,6 +67,11 @@ def read_all(client: SSMClient, prefix: str, *, decrypt: bool) -> dict[str, Stor
     }
 
 
+def read_values(client: SSMClient, prefix: str) -> dict[str, str]:
+    """Every parameter's decrypted text under prefix, by relative name."""
+    return {name: stored.value or "" for name, stored in read_all(client, prefix, decrypt=True).items()}
+
+
 def plan(current: Mapping[str, str], wanted: Mapping[str, str]) -> list[Change]:
     """What putting wanted would do: add, change or leave unchanged each name, sorted by name."""
     return [

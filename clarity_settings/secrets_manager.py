@@ -134,7 +134,7 @@ class SecretsManager:
             "service": SERVICE,
             "environment": env,
             "use_ssm": health.status != ssm_state.DISABLED,
-            "ssm_prefix": context.prefix or _effective_prefix(settings, env),
+            "ssm_prefix": context.prefix or control.resolve_prefix(settings, env),
             "ssm_status": _ssm_status(health),
             "security": "reduced" if _reduced(settings) else "full",
             "cache_size": _ssm_value_count(settings),
@@ -168,10 +168,6 @@ def _checked_prefix(prefix: str | None) -> str | None:
     if problem is not None:
         raise ConfigurationError(f"ssm_prefix {problem}: use a path such as /clarity/production")
     return prefix.rstrip("/")
-
-
-def _effective_prefix(settings: Any, env: str) -> str:
-    return control.resolve_prefix(settings, env)
 
 
 def _ssm_status(health: ssm_state.SsmHealth) -> str:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from clarity_settings import schema
+from clarity_settings import local_files, provenance, schema
 from clarity_settings.errors import ConfigurationError
 
+log = logging.getLogger("clarity_settings")
+
 DEFAULT_REGION: Final = "us-east-1"
+_CODE: Final = "set_method"
+"""dynaconf's loader name for options given in code (and its first read of the environment)."""
 
 AWS_COMPUTE_MARKERS: Final = (
     "AWS_EXECUTION_ENV",
@@ -42,9 +47,26 @@ def parse_use_ssm(value: object) -> bool | None:
 
 
 def reduced_security_allowed(obj: Any) -> bool:
-    """CLARITY_ALLOW_REDUCED_SECURITY=true lets staging and production run on built-in defaults."""
-    value = schema.control_value(obj, schema.ALLOW_REDUCED_SECURITY)
-    return schema.parse_switch(value, schema.ALLOW_REDUCED_SECURITY) is True
+    """Only the process may weaken itself: the real CLARITY_ALLOW_REDUCED_SECURITY, else a keyword in code.
+
+    A .env or settings file saying true is ignored (with a warning): whoever can drop a file beside
+    the service must not be able to run production on the placeholders.
+    """
+    variable = schema.control_variable(schema.ALLOW_REDUCED_SECURITY)
+    real = local_files.real_variable(variable)
+    if real is not None:
+        return schema.parse_switch(real, schema.ALLOW_REDUCED_SECURITY) is True
+    source = provenance.last_source(obj, schema.ALLOW_REDUCED_SECURITY)
+    asked = schema.parse_switch(obj.get(schema.ALLOW_REDUCED_SECURITY), schema.ALLOW_REDUCED_SECURITY) is True
+    if asked and source is not None and source.loader != _CODE:
+        log.warning(
+            "%s from %s is ignored: only the real environment variable %s or code can allow reduced security",
+            schema.ALLOW_REDUCED_SECURITY,
+            provenance.describe(obj, schema.ALLOW_REDUCED_SECURITY),
+            variable,
+        )
+        return False
+    return asked
 
 
 def ssm_enabled(obj: Any, *, forced: bool | None = None) -> bool:

@@ -23,7 +23,7 @@ from dynaconf.base import Settings
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
-from clarity_settings import schema, ssm_state
+from clarity_settings import local_files, schema, ssm_state
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError
 from clarity_settings.ssm_state import SsmContext
 
@@ -38,13 +38,27 @@ Clock = Callable[[], float]
 
 
 class ClarityInstance(Settings):  # type: ignore[misc]
-    """dynaconf's Settings carrying its SsmContext from the very first loader call."""
+    """dynaconf's Settings with its SsmContext from the first loader on, reading files where they were put."""
 
     def __init__(
-        self, settings_module: Any = None, *, clarity_ssm: SsmContext | None = None, **kwargs: Any
+        self,
+        settings_module: Any = None,
+        *,
+        clarity_ssm: SsmContext | None = None,
+        clarity_load_dotenv: bool = True,
+        clarity_search_parents: bool = False,
+        **kwargs: Any,
     ) -> None:
         ssm_state.attach(self, clarity_ssm or SsmContext())
-        super().__init__(settings_module, **kwargs)
+        files, settings_module = local_files.prepare(
+            kwargs.get("SETTINGS_FILE_FOR_DYNACONF"),
+            settings_module,
+            root_path=kwargs.get("ROOT_PATH_FOR_DYNACONF"),
+            dotenv=kwargs.get("DOTENV_PATH_FOR_DYNACONF"),
+            load_dotenv=clarity_load_dotenv,
+            search_parents=clarity_search_parents,
+        )
+        super().__init__(settings_module, **{**kwargs, "SETTINGS_FILE_FOR_DYNACONF": files})
 
 
 class ClaritySettings(LazySettings):  # type: ignore[misc]
@@ -57,6 +71,8 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         rng: random.Random | None = None,
         cache_ttl_seconds: float | None = None,
         ssm_context: SsmContext | None = None,
+        load_dotenv: bool = True,
+        search_parent_directories: bool = False,
         **options: Any,
     ) -> None:
         context = ssm_context or SsmContext()
@@ -71,9 +87,16 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _lock_pid=os.getpid(),
             _expiries=0,
             _failures=0,
-            _real_environment=frozenset(),
         )
-        super().__init__(_wrapper_class=ClarityInstance, clarity_ssm=context, **options)
+        # NOTE: load_dotenv goes to the wrapper, never to LazySettings: dynaconf would read .env from
+        # parent directories before the wrapper exists.
+        super().__init__(
+            _wrapper_class=ClarityInstance,
+            clarity_ssm=context,
+            clarity_load_dotenv=load_dotenv,
+            clarity_search_parents=search_parent_directories,
+            **options,
+        )
 
     def __getattr__(self, name: str) -> Any:
         if self._expires_at <= self._clock():
@@ -95,14 +118,6 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     def stale(self) -> bool:
         """True while the values held come from before a refresh that failed."""
         return self.ssm_context.health.status == ssm_state.UNHEALTHY and self._wrapped is not empty
-
-    @property
-    def real_environment(self) -> frozenset[str]:
-        """Variable names set before dynaconf copied .env into os.environ: what came from .env is not here."""
-        if self._wrapped is empty:
-            self._setup_once()
-        names: frozenset[str] = self.__dict__["_real_environment"]
-        return names
 
     @property
     def instance(self) -> Any:
@@ -164,7 +179,6 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     def _setup_once(self) -> None:
         with self._lock():
             if self._wrapped is empty:
-                self.__dict__["_real_environment"] = frozenset(os.environ)
                 expiries_seen = self._expiries
                 try:
                     self._setup()
@@ -242,9 +256,6 @@ class Freshness(Protocol):
     @property
     def stale(self) -> bool: ...
 
-    @property
-    def real_environment(self) -> frozenset[str] | None: ...
-
     def ttl_seconds(self) -> float: ...
 
     def expire(self) -> None: ...
@@ -271,11 +282,6 @@ class LoadedOnce:
     def stale(self) -> bool:
         """Values are stale when the last SSM read failed."""
         return self.ssm_context.health.status == ssm_state.UNHEALTHY
-
-    @property
-    def real_environment(self) -> None:
-        """Unknown: the object was not watched while dynaconf read .env, so .env reads as env."""
-        return None
 
     def ttl_seconds(self) -> float:
         """SECRETS_CACHE_TTL as configured, though nothing refreshes on it here."""

@@ -44,11 +44,10 @@ def application_settings(settings: Any) -> dict[str, Any]:
 
 def describe(settings: Any, *, reveal: bool = False) -> list[Row]:
     """Every application setting, sorted by key; values redacted unless public or reveal is asked for."""
-    real_environment = getattr(settings, "real_environment", None)
     stale = bool(getattr(settings, "stale", False))
     rows = []
     for key, value in sorted(application_settings(settings).items()):
         shown = str(value) if reveal or key in PUBLIC_SETTINGS else redact(value)
-        source = provenance.describe(settings, key, real_environment)
+        source = provenance.describe(settings, key)
         rows.append(Row(key, shown, source, stale and source.startswith("ssm ")))
     return rows

@@ -7,6 +7,8 @@ from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
+from clarity_settings import local_files
+
 _FILE_LOADERS: Final = frozenset({"toml", "yaml", "json", "ini", "py"})
 
 
@@ -19,35 +21,26 @@ def last_source(settings: Any, key: str) -> SourceMetadata | None:
     return found
 
 
-def describe(settings: Any, key: str, real_environment: frozenset[str] | None = None) -> str:
-    """Say where key came from: an SSM parameter and version, a variable, a file and section, a default."""
+def describe(settings: Any, key: str) -> str:
+    """Where key came from: SSM parameter and version, variable (and its .env), file's full path, default."""
     metadata = last_source(settings, key)
     if metadata is None:
         return "unknown"
-    kind = source_kind(settings, key, real_environment)
     if metadata.loader in _FILE_LOADERS:
-        return f"{kind} {Path(metadata.identifier).name} [{metadata.env}]"
-    if kind in {"env", "dotenv"}:
-        return f"{kind} {_variable(metadata, key)}"
-    if kind == "default":
+        return f"{metadata.loader} {Path(metadata.identifier).resolve()} [{metadata.env}]"
+    if metadata.loader == "env":
+        dotenv = local_files.dotenv_file_of(metadata.identifier)
+        return f"env {metadata.identifier}" if dotenv is None else f"dotenv {dotenv} {metadata.identifier}"
+    if metadata.loader == "default":
         return f"default [{metadata.env}]"
-    return f"{kind} {metadata.identifier}"
+    return f"{metadata.loader} {metadata.identifier}"
 
 
-def _variable(metadata: SourceMetadata, key: str) -> str:
-    return str(metadata.identifier) if metadata.loader == "env" else f"{metadata.identifier}_{key}"
-
-
-def source_kind(settings: Any, key: str, real_environment: frozenset[str] | None = None) -> str:
-    """The layer as one word: ssm, env, dotenv, toml, default (or the loader's own name).
-
-    real_environment holds the variable names that existed before dynaconf copied .env into
-    os.environ; a variable outside it came from .env.
-    """
+def source_kind(settings: Any, key: str) -> str:
+    """The layer as one word: ssm, env, dotenv, toml, default (or the loader's own name)."""
     metadata = last_source(settings, key)
     if metadata is None:
         return "unknown"
-    if metadata.loader in {"env", "env_global"}:
-        variable = _variable(metadata, key)
-        return "dotenv" if real_environment is not None and variable not in real_environment else "env"
+    if metadata.loader == "env":
+        return "env" if local_files.dotenv_file_of(metadata.identifier) is None else "dotenv"
     return str(metadata.loader)

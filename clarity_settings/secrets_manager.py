@@ -150,7 +150,7 @@ class SecretsManager:
         settings = self.settings
         if settings.get(name) is None:
             return {"configured": False, "source": None, "age_seconds": None, "stale": False}
-        source = provenance.source_kind(settings, name, self.freshness.real_environment)
+        source = provenance.source_kind(settings, name)
         loaded_at = ssm_state.loaded_at(self.freshness.instance) if source == "ssm" else None
         age = None if loaded_at is None else round(max(0.0, time.time() - loaded_at), 3)
         return {

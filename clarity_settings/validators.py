@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from dynaconf import Validator
-from dynaconf.utils.parse_conf import converters
 
 from clarity_settings import control, schema
 from clarity_settings.errors import InvalidSettingError
@@ -23,7 +22,6 @@ log = logging.getLogger("clarity_settings")
 
 MIN_KEY_LENGTH: Final = 32
 MAX_KEY_LENGTH: Final = 4096
-ALLOWED_TOKENS: Final = frozenset({"@bool", "@float", "@int", "@json", "@str"})
 
 _MISSING: Final = object()
 _REDUCED: Final = schema.control_variable(schema.ALLOW_REDUCED_SECURITY)
@@ -227,19 +225,6 @@ def cache_ttl_problem(value: Any, context: RuleContext | None) -> str | None:  #
 def ssm_prefix_check(value: Any, context: RuleContext) -> str | None:  # noqa: ARG001 - same in every env
     """SSM_PREFIX: an absolute SSM path of at most 15 levels in the characters SSM allows."""
     return schema.ssm_prefix_problem(value)
-
-
-def token_problem(text: str) -> str | None:
-    """Text from SSM or the guide's variables may carry only the typing tokens, never dynaconf's lazy ones."""
-    words = text.split(" ", 2)
-    if words[0] not in converters:
-        return None
-    if any(word in converters and word not in ALLOWED_TOKENS for word in words[:2]):
-        return (
-            "starts with a dynaconf token that clarity-settings does not evaluate here "
-            f"(allowed: {' '.join(sorted(ALLOWED_TOKENS))})"
-        )
-    return None
 
 
 def _key_remedy(context: RuleContext) -> str:

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
-from dynaconf.utils.parse_conf import DynaconfParseError
 
-from clarity_settings import control, log_redaction, ssm_state
+from clarity_settings import control, data_values, log_redaction, ssm_state
 from clarity_settings.errors import ConfigurationError, SsmMappingError, SsmUnavailableError
-from clarity_settings.validators import token_problem
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -89,13 +87,13 @@ def _set(obj: Any, entry: Entry, env_name: str, validate: bool) -> None:
     parameter = entry.parameter
     source = SourceMetadata(IDENTIFIER, f"{parameter.name}:{parameter.version}", env_name)
     try:
-        obj.set(entry.key, value_of(parameter), loader_identifier=source, tomlfy=False, validate=validate)
+        data_values.set_data(obj, entry.path, value_of(parameter), source=source, validate=validate)
     except ConfigurationError:
         raise
-    except (TypeError, ValueError, AttributeError, DynaconfParseError) as error:
+    except (TypeError, ValueError, AttributeError) as error:
         raise ConfigurationError(
             f"SSM parameter {parameter.name} could not become the setting {entry.key} "
-            f"({type(error).__name__}); check its dynaconf token or the settings' shape at that key"
+            f"({type(error).__name__}); check the settings' shape at that key"
         ) from None
 
 
@@ -116,16 +114,18 @@ def fetch_parameters(client: SSMClient, prefix: str) -> list[Parameter]:
 
 
 def setting_path(prefix: str, name: str) -> tuple[str, ...]:
-    """<prefix>/database/db-password is ("DATABASE", "DB_PASSWORD"): any case, '-' and '.' read as '_'."""
-    relative = name[len(prefix) :].strip("/")
-    return tuple(level.upper().replace("-", "_").replace(".", "_") for level in relative.split("/"))
+    """<prefix>/database/db-password is ("DATABASE", "DB_PASSWORD"), as data_values.setting_levels maps."""
+    return data_values.setting_levels(name[len(prefix) :])
 
 
 def map_parameters(prefix: str, parameters: Iterable[Parameter]) -> list[Entry]:
-    """Place each parameter, refusing two that claim one key or a value that another nests under."""
+    """Place each parameter; refuse reserved names, two claiming one key, or a value another nests under."""
     claimed: dict[tuple[str, ...], Parameter] = {}
     for parameter in sorted(parameters, key=lambda item: item.name):
         path = setting_path(prefix, parameter.name)
+        problem = data_values.name_problem(path)
+        if problem is not None:
+            raise SsmMappingError(f"SSM parameter {parameter.name} {problem}; rename or delete it")
         if path in claimed:
             raise SsmMappingError(
                 f"SSM parameters {claimed[path].name} and {parameter.name} both map to the setting "
@@ -143,14 +143,14 @@ def map_parameters(prefix: str, parameters: Iterable[Parameter]) -> list[Entry]:
     return [Entry(path, parameter) for path, parameter in claimed.items()]
 
 
-def value_of(parameter: Parameter) -> str | list[str]:
-    """Text stays text, StringList becomes a list of text; only the typing tokens are honoured."""
-    items = parameter.value.split(",") if parameter.type == "StringList" else [parameter.value]
-    for item in items:
-        problem = token_problem(item)
-        if problem is not None:
-            raise ConfigurationError(f"SSM parameter {parameter.name} {problem}; store the plain value")
-    return items if parameter.type == "StringList" else parameter.value
+def value_of(parameter: Parameter) -> object:
+    """The typing tokens parsed once, every other text kept as it is; a StringList is a list of such items."""
+    label = f"SSM parameter {parameter.name}"
+    if parameter.type != "StringList":
+        return data_values.parse(parameter.value, label=label)
+    items = [data_values.parse(item, label=label) for item in parameter.value.split(",")]
+    data_values.refuse_merge_markers(items, label)
+    return items
 
 
 def ssm_client(region: str | None = None) -> SSMClient:

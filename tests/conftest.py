@@ -15,7 +15,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from mypy_boto3_ssm import SSMClient
 
-from clarity_settings import create_settings
+from clarity_settings import create_settings, local_files
 from tests.ssm_proxy import SsmProxy
 
 REGION = "us-east-1"
@@ -61,6 +61,7 @@ def clean_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     yield
     os.environ.clear()
     os.environ.update(saved)
+    local_files.forget_dotenv()
 
 
 @dataclass

@@ -63,7 +63,7 @@ def test_show_redacts_and_names_each_source(cli: Project, ssm_on: Ssm) -> None:
     assert result.exit_code == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines()]
     assert ["API_TOKEN", "<str,", str(len(SECRET)), "chars>", "ssm", f"{PREFIX}/api_token:1"] in rows
-    assert ["COLOUR", "<str,", "4", "chars>", "toml", "settings.toml", "[development]"] in rows
+    assert ["COLOUR", "<str,", "4", "chars>", "toml", str(cli.root.resolve() / "settings.toml"), "[development]"] in rows
     assert_no_secret(result)
 
 

@@ -71,7 +71,10 @@ def test_a_value_with_a_setting_nested_beneath_it_is_an_error_naming_both() -> N
         map_parameters(PREFIX, parameters)
 
 
-LEVEL = st.text(alphabet="abcXYZ019_.-", min_size=1, max_size=12)
+LEVEL = st.text(alphabet="abcXYZ019_.-", min_size=1, max_size=12).filter(
+    lambda level: "__" not in level.replace("-", "_").replace(".", "_")
+)
+"""One level each: a double underscore in any spelling nests, as dynaconf nests it."""
 NAMES = st.lists(LEVEL, min_size=1, max_size=5)
 
 
@@ -123,7 +126,7 @@ def test_explicit_typing_tokens_are_honoured(project: Project, ssm_on: Ssm) -> N
 
 
 @pytest.mark.parametrize(
-    "text", ["@format {this.HOME}", "@jinja {{ 1 }}", "@read_file /etc/hostname", "@str @get X"]
+    "text", ["@format {this.HOME}", "@jinja {{ 1 }}", "@read_file /etc/hostname", "@get X"]
 )
 def test_lazy_dynaconf_tokens_from_ssm_are_refused_without_echoing_the_value(
     project: Project, ssm_on: Ssm, text: str
@@ -418,7 +421,7 @@ def test_ssm_forced_on_without_credentials_warns_and_falls_back(
 def test_a_typing_token_that_does_not_fit_is_refused_without_the_value(project: Project, ssm_on: Ssm) -> None:
     ssm_on.put(f"{PREFIX}/workers", "@int eight-workers-please")
     with pytest.raises(
-        ConfigurationError, match=f"{PREFIX}/workers could not become the setting WORKERS"
+        ConfigurationError, match=f"{PREFIX}/workers has @int but what follows is not a whole number"
     ) as caught:
         project.settings().get("WORKERS")
     assert "eight" not in str(caught.value)

@@ -104,9 +104,9 @@ BAD = [
     (
         "MODEL_SIGNATURE_KEY",
         "@int forty-secret-words",
-        "MODEL_SIGNATURE_KEY has a typing token its value does not fit",
+        "MODEL_SIGNATURE_KEY has @int but what follows is not a whole number",
     ),
-    ("CLARITY_WORKERS", "@int several-secret-workers", "a value with a dynaconf typing token"),
+    ("CLARITY_WORKERS", "@int several-secret-workers", "CLARITY_WORKERS has @int but what follows is not a whole"),
 ]
 
 

@@ -1,0 +1,193 @@
+"""Text from SSM and the environment is data: the five typing tokens are parsed here, once, and nothing else.
+
+dynaconf evaluates tokens in every string it is handed (``@format`` renders a template, ``@read_file``
+reads a file, ``@get`` copies another setting, ``dynaconf_merge`` merges), and it does so again at
+every level of a dotted key. Whoever can write one SSM parameter or one variable must not gain any of
+that, so values from these layers are converted here and handed to dynaconf with its evaluator off.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Final
+
+import dynaconf.default_settings
+from dynaconf.loaders.base import SourceMetadata
+from dynaconf.utils.parse_conf import converters
+
+from clarity_settings import schema
+from clarity_settings.errors import ConfigurationError
+
+TYPING_TOKENS: Final = ("@bool", "@float", "@int", "@json", "@str")
+DYNACONF_TOKENS: Final = tuple(sorted(converters, key=len, reverse=True))
+"""Every token dynaconf knows; text starting with one (as dynaconf matches them) is a token, not data."""
+
+MERGE_MARKERS: Final = frozenset({"dynaconf_merge", "dynaconf_merge_unique"})
+DYNACONF_OPTIONS: Final = frozenset(name for name in vars(dynaconf.default_settings) if name.isupper())
+CONTROL_SETTINGS: Final = frozenset(
+    {schema.USE_SSM, schema.SSM_PREFIX, schema.CACHE_TTL, schema.ALLOW_REDUCED_SECURITY}
+)
+"""This library's own switches: the process decides them, never a parameter."""
+
+_TRUE: Final = frozenset({"true", "1", "yes", "on"})
+_FALSE: Final = frozenset({"false", "0", "no", "off"})
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+_AUTO_CAST: Final = "AUTO_CAST_FOR_DYNACONF"
+
+TOKEN_REMEDY: Final = "store the plain value, or put '@str ' in front to keep text that starts with '@'"  # noqa: S105 - advice, not a password
+
+
+def parse(text: str, *, label: str, plain: Callable[[str], object] = str) -> object:
+    """The value text stands for: a typing token's conversion of the rest, else plain(text).
+
+    label names where the text came from ("SSM parameter /clarity/production/x"); messages use it
+    and never the text.
+    """
+    token, space, rest = text.partition(" ")
+    if space and token in TYPING_TOKENS:
+        return _CONVERTERS[token](rest, label)
+    if text.startswith(DYNACONF_TOKENS):
+        raise ConfigurationError(
+            f"{label} starts with a dynaconf token that clarity-settings does not evaluate "
+            f"(allowed: {' '.join(TYPING_TOKENS)}, each followed by a space); {TOKEN_REMEDY}"
+        )
+    value = plain(text)
+    refuse_merge_markers(value, label)
+    return value
+
+
+def _as_text(rest: str, label: str) -> str:  # noqa: ARG001 - same signature as every converter
+    return rest
+
+
+def _as_int(rest: str, label: str) -> int:
+    if _WHOLE_NUMBER.fullmatch(rest) is None:
+        raise ConfigurationError(f"{label} has @int but what follows is not a whole number; {TOKEN_REMEDY}")
+    return int(rest)
+
+
+def _as_float(rest: str, label: str) -> float:
+    try:
+        number = float(rest)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or "_" in rest:
+        raise ConfigurationError(
+            f"{label} has @float but what follows is not a finite number; {TOKEN_REMEDY}"
+        )
+    return number
+
+
+def _as_bool(rest: str, label: str) -> bool:
+    word = rest.strip().lower()
+    if word in _TRUE | _FALSE:
+        return word in _TRUE
+    raise ConfigurationError(f"{label} has @bool but what follows is not true or false; {TOKEN_REMEDY}")
+
+
+def _as_json(rest: str, label: str) -> object:
+    try:
+        value = json.loads(rest, parse_constant=_no_constant)
+    except ValueError:
+        raise ConfigurationError(
+            f"{label} has @json but what follows is not valid JSON; {TOKEN_REMEDY}"
+        ) from None
+    refuse_merge_markers(value, label)
+    return value
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(name)
+
+
+_CONVERTERS: Final[dict[str, Callable[[str, str], object]]] = {
+    "@str": _as_text,
+    "@int": _as_int,
+    "@float": _as_float,
+    "@bool": _as_bool,
+    "@json": _as_json,
+}
+
+
+def refuse_merge_markers(value: object, label: str) -> None:
+    """dynaconf merges a dict or list that carries its merge marker: data may not ask for that."""
+    if isinstance(value, Mapping):
+        if any(str(key).lower() in MERGE_MARKERS for key in value):
+            raise ConfigurationError(
+                f"{label} holds dynaconf's merge marker as a key; values from here are never merged: "
+                "store the whole value"
+            )
+        for item in value.values():
+            refuse_merge_markers(item, label)
+    elif isinstance(value, list):
+        if any(isinstance(item, str) and item.lower() in MERGE_MARKERS for item in value):
+            raise ConfigurationError(
+                f"{label} holds dynaconf's merge marker as a list item; values from here are never merged: "
+                "store the whole value"
+            )
+        for item in value:
+            refuse_merge_markers(item, label)
+
+
+def setting_levels(name: str) -> tuple[str, ...]:
+    """A relative name as dynaconf would nest it: upper case, '-' and '.' read as '_', '/' and '__' nest."""
+    normalised = name.strip("/").upper().replace("-", "_").replace(".", "_")
+    return tuple(level for part in normalised.split("/") for level in part.split("__"))
+
+
+def name_problem(levels: tuple[str, ...], *, control_allowed: bool = False) -> str | None:
+    """Why levels cannot name a setting: an empty level, a dynaconf option, or (SSM) a control setting."""
+    if any(not level for level in levels):
+        return "has an empty level (a leading, trailing or doubled '/' or '__')"
+    reserved = [level for level in levels if is_dynaconf_option(level)]
+    if reserved:
+        return (
+            f"maps to {reserved[0]}, a dynaconf option, which only code and the process environment may set"
+        )
+    if levels[0] in CONTROL_SETTINGS and not control_allowed:
+        return (
+            f"maps to {levels[0]}, a clarity-settings control setting, which only the process environment "
+            f"({schema.control_variable(levels[0])}), settings files or code may set"
+        )
+    return None
+
+
+def is_dynaconf_option(level: str) -> bool:
+    """dynaconf's own options, includes and merge markers, in any case."""
+    upper = level.upper()
+    return upper.startswith("DYNACONF_") or upper.endswith("_FOR_DYNACONF") or upper in DYNACONF_OPTIONS
+
+
+def set_data(
+    obj: Any, levels: tuple[str, ...], value: object, *, source: SourceMetadata, validate: bool
+) -> None:
+    """Set a setting to exactly value: no token in it is evaluated and nothing is merged into it."""
+    with _evaluation_off(obj):
+        obj.set(
+            ".".join(levels), value, loader_identifier=source, tomlfy=False, validate=validate, merge=False
+        )
+
+
+@contextmanager
+def _evaluation_off(obj: Any) -> Iterator[None]:
+    """dynaconf reads AUTO_CAST_FOR_DYNACONF before evaluating any string; off, it stores strings as they are.
+
+    NOTE: the switch lives in the store for the length of one set() call. Readers never consult it;
+    loaders make these calls on a copy readers do not see yet, under the first-load lock, or for a
+    fresh read of one key.
+    """
+    store = obj.store
+    had_value = _AUTO_CAST in store
+    previous = store.get(_AUTO_CAST)
+    store[_AUTO_CAST] = False
+    try:
+        yield
+    finally:
+        if had_value:
+            store[_AUTO_CAST] = previous
+        else:
+            del store[_AUTO_CAST]

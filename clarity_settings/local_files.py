@@ -1,0 +1,118 @@
+"""Files are read where the user put them: the working directory, or the paths given to dynaconf in code.
+
+dynaconf looks for settings.toml and .env in the running script's directory, the working directory
+and every parent of both, so a stray file two directories up could configure a service. Here relative
+names are made absolute against root_path (else the working directory) before dynaconf sees them,
+and .env is read by python-dotenv from that one place, literally (``${NAME}`` is not expanded: a
+value is data). ``search_parent_directories=True`` opts back in to dynaconf's search.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from dotenv import dotenv_values
+from dynaconf.utils.files import find_file
+
+from clarity_settings import data_values, schema
+from clarity_settings.errors import ConfigurationError
+
+log = logging.getLogger("clarity_settings")
+
+DOTENV: Final = ".env"
+SETTINGS_FILES: Final = ("settings.toml", ".secrets.toml")
+
+_from_dotenv: dict[str, tuple[str, Path]] = {}
+"""Variables this process took from .env files, with the value and the file: os.environ is per process too."""
+
+
+def base_directory(root_path: object) -> Path:
+    """Where relative names point: the root_path given in code, else the working directory now."""
+    return Path(str(root_path)) if root_path else Path.cwd()
+
+
+def absolute_files(files: str | Sequence[str], base: Path) -> list[str]:
+    """Settings file names as absolute paths under base (a comma-separated string works too)."""
+    names = files.split(",") if isinstance(files, str) else list(files)
+    return [str(base / name.strip()) for name in names if name.strip()]
+
+
+def dotenv_path(explicit: object, base: Path, *, search_parents: bool) -> Path | None:
+    """The .env to read: the path given in code or DOTENV_PATH_FOR_DYNACONF, else base/.env if it exists."""
+    given = explicit or os.environ.get("DOTENV_PATH_FOR_DYNACONF")
+    if given:
+        return base / str(given)
+    if search_parents:
+        found = find_file(DOTENV, project_root=str(base))
+        return Path(found) if found else None
+    candidate = base / DOTENV
+    return candidate if candidate.is_file() else None
+
+
+def load_dotenv_file(path: Path | None) -> None:
+    """Copy path's variables into os.environ; a variable already set (the real environment) wins.
+
+    A .env holds settings, not switches: dynaconf options are refused (they name files to load or
+    code to run), except ENV_FOR_DYNACONF, which may pick the environment when the real
+    environment does not.
+    """
+    if path is None or not path.is_file():
+        return
+    try:
+        values = dotenv_values(path, interpolate=False)
+    except UnicodeDecodeError as error:
+        raise ConfigurationError(
+            f"{path} is not valid UTF-8 (byte {error.start}); save it as UTF-8"
+        ) from None
+    for name, value in values.items():
+        if value is None or name in os.environ:
+            continue
+        if name != schema.ENV_SWITCHER and data_values.is_dynaconf_option(name.removeprefix("CLARITY_")):
+            raise ConfigurationError(
+                f"{path} sets {name}, a dynaconf option; a .env file holds settings only: set dynaconf "
+                "options in code, and choose the environment with ENV_FOR_DYNACONF"
+            )
+        os.environ[name] = value
+        _from_dotenv[name] = (value, path.resolve())
+
+
+def dotenv_file_of(variable: str) -> Path | None:
+    """The .env file whose value the variable holds, or None when the process (or the app since) set it."""
+    value, path = _from_dotenv.get(variable, (None, None))
+    return path if value is not None and os.environ.get(variable) == value else None
+
+
+def real_variable(variable: str) -> str | None:
+    """The variable as the process itself set it: None when it is unset or only a .env file set it."""
+    return None if dotenv_file_of(variable) is not None else os.environ.get(variable)
+
+
+def forget_dotenv() -> None:
+    """Forget which variables came from .env files (tests reset os.environ between cases)."""
+    _from_dotenv.clear()
+
+
+def prepare(
+    files: object,
+    settings_module: object,
+    *,
+    root_path: object,
+    dotenv: object,
+    load_dotenv: bool,
+    search_parents: bool,
+) -> tuple[object, object]:
+    """Settings files (and SETTINGS_FILE_FOR_DYNACONF's module) as absolute paths; .env read now.
+
+    With search_parents, names are left for dynaconf's own search and .env is found the same way.
+    """
+    base = base_directory(root_path)
+    if not search_parents:
+        files = absolute_files(files or SETTINGS_FILES, base)  # type: ignore[arg-type]
+        settings_module = absolute_files(str(settings_module), base) if settings_module else None
+    if load_dotenv:
+        load_dotenv_file(dotenv_path(dotenv, base, search_parents=search_parents))
+    return files, settings_module

@@ -1,0 +1,63 @@
+"""Where a value comes from, environment part: CLARITY_<NAME> variables and the guide's unprefixed ones.
+
+Values are data: the five typing tokens are honoured, nothing else is evaluated. ``CLARITY_*`` text is
+typed the TOML way (``8080`` a number, ``true`` a boolean, ``"0123"`` quoted to stay text) and ``__``
+nests (``CLARITY_DATABASE__PASSWORD``). The guide's ``MODEL_SIGNATURE_KEY``,
+``MODEL_SIGNATURE_KEY_PREVIOUS`` and ``EXPECTED_MODEL_CHECKSUMS`` are the exact text; their
+``CLARITY_`` forms are set afterwards and win when both are set. A variable whose name maps to a
+dynaconf option (``CLARITY_ENV_FOR_DYNACONF``) is refused: options come from code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any, Final
+
+from dynaconf.loaders.base import SourceMetadata
+from dynaconf.utils.parse_conf import boolean_fix, parse_with_toml
+
+from clarity_settings import data_values, schema
+from clarity_settings.errors import ConfigurationError
+
+IDENTIFIER: Final = "env"
+PREFIX: Final = f"{schema.ENVVAR_PREFIX}_"
+
+
+def load(
+    obj: Any,
+    env: str | None = None,  # noqa: ARG001 - environment variables apply to every environment
+    silent: bool = True,  # noqa: ARG001 - reading os.environ cannot fail
+    key: str | None = None,
+    filename: str | None = None,  # noqa: ARG001 - part of dynaconf's loader contract
+    validate: bool = False,
+) -> None:
+    """Set every variable that is present (only those of key when given), as data."""
+    wanted = key.upper() if key else None
+    for variable, levels, plain in _variables():
+        if wanted is not None and levels[0] != wanted:
+            continue
+        value = data_values.parse(
+            os.environ[variable], label=f"The environment variable {variable}", plain=plain
+        )
+        source = SourceMetadata(IDENTIFIER, variable, "global")
+        data_values.set_data(obj, levels, value, source=source, validate=validate)
+
+
+def _variables() -> Iterator[tuple[str, tuple[str, ...], Callable[[str], object]]]:
+    """The guide's names first, then CLARITY_* in name order, so a CLARITY_ form is set last and wins."""
+    for name in schema.GUIDE_VARIABLES:
+        if name in os.environ:
+            yield name, (name,), str
+    for variable in sorted(os.environ):
+        if variable.startswith(PREFIX):
+            levels = data_values.setting_levels(variable[len(PREFIX) :])
+            problem = data_values.name_problem(levels, control_allowed=True)
+            if problem is not None:
+                raise ConfigurationError(f"The environment variable {variable} {problem}; unset it")
+            yield variable, levels, _toml_typed
+
+
+def _toml_typed(text: str) -> object:
+    """dynaconf's typing of environment variables: TOML literals, anything else stays text."""
+    return parse_with_toml(boolean_fix(text))

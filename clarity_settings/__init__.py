@@ -1,5 +1,6 @@
 """One settings object for a Python service: SSM Parameter Store when deployed, .env files on a laptop."""
 
+from clarity_settings import log_redaction
 from clarity_settings.errors import (
     ClaritySettingsError,
     ConfigurationError,
@@ -21,6 +22,9 @@ from clarity_settings.integrity import (
 )
 from clarity_settings.options import create_settings, dynaconf_options
 from clarity_settings.secrets_manager import SecretsManager, get_secrets_manager, reset_secrets_manager
+
+log_redaction.install()
+"""Every SSM client in the process, this package's or the application's, logs no parameter value."""
 
 settings = create_settings()
 """Loaded on first attribute access; ``settings.reload()`` reads every layer again."""

@@ -118,6 +118,16 @@ def load_settings(*, validate: bool = False) -> ClaritySettings:
     return settings
 
 
+def model_settings(*, checksums: bool) -> ClaritySettings:
+    """Settings whose signature keys (and checksums, to verify) meet the rules verify_model's settings meet.
+
+    Signing under the guide's example key in production would publish checksums anyone can forge.
+    """
+    settings = load_settings()
+    settings.validators.validate(only=[schema.SIGNATURE_KEY, *([schema.CHECKSUMS] if checksums else [])])
+    return settings
+
+
 def prefix_settings() -> ClaritySettings:
     """Settings read without SSM, for commands that only need to know the prefix."""
     settings = create_settings(dynaconf_skip_validators=True, ssm_context=SsmContext(use_ssm=False))
@@ -452,7 +462,7 @@ def models_sign(files: tuple[Path, ...], sizes: tuple[str, ...]) -> None:
     """Print the signed checksums of FILES under the current key, as EXPECTED_MODEL_CHECKSUMS JSON."""
     if len(files) != len(sizes):
         raise click.UsageError("give one --size for each FILE, in the same order")
-    key = SecretsManager(settings=load_settings()).get_model_signature_key()
+    key = SecretsManager(settings=model_settings(checksums=False)).get_model_signature_key()
     with hashing_progress(files) as advance:
         signed = integrity.expected_checksums(dict(zip(sizes, files, strict=True)), key, on_progress=advance)
     print_json(signed)
@@ -463,7 +473,7 @@ def models_sign(files: tuple[Path, ...], sizes: tuple[str, ...]) -> None:
 @env_option
 def models_publish(directory: Path | None) -> None:
     """Sign the standard PAT files in DIRECTORY and store them as <prefix>/expected_model_checksums."""
-    settings = load_settings()
+    settings = model_settings(checksums=False)
     paths = integrity.model_paths(directory or Path(str(settings.get("MODEL_DIR", "models"))))
     key = SecretsManager(settings=settings).get_model_signature_key()
     with hashing_progress(paths.values()) as advance:
@@ -479,7 +489,7 @@ def models_publish(directory: Path | None) -> None:
 @format_option
 def models_verify(directory: Path | None, output: str) -> None:
     """Verify the standard PAT files in DIRECTORY against the expected checksums; exit 1 if any fails."""
-    settings = load_settings()
+    settings = model_settings(checksums=True)
     paths = integrity.model_paths(directory or Path(str(settings.get("MODEL_DIR", "models"))))
     manager = SecretsManager(settings=settings)
     with hashing_progress(paths.values()) as advance:

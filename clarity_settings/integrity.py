@@ -64,10 +64,12 @@ class _Identity:
     inode: int
     length: int
     modified_ns: int
+    changed_ns: int
+    """ctime: unlike mtime, no unprivileged call can set it back after writing into the file."""
 
     @classmethod
     def of(cls, status: os.stat_result) -> _Identity:
-        return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+        return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class VerifiedModel:
 
 
 class _RehashingReader(io.RawIOBase):
-    """Reads a large verified file again, refusing it at the end if it is not the file that was checked."""
+    """Reads a large verified file again, refusing it once the verified length is read if it differs."""
 
     def __init__(self, model: VerifiedModel) -> None:
         super().__init__()
@@ -108,22 +110,25 @@ class _RehashingReader(io.RawIOBase):
             os.close(self._fd)
             raise ModelIntegrityError(f"{model.path} changed after it was verified; verify it again")
         self._hash = hashlib.sha256()
-        self._done = False
+        self._read = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         count = os.readv(self._fd, [buffer])
-        if count:
-            self._hash.update(memoryview(buffer)[:count])
-        elif not self._done:
-            self._done = True
-            if not hmac.compare_digest(self._hash.hexdigest(), self._model.sha256):
-                raise ModelIntegrityError(
-                    f"{self._model.path} changed after it was verified; verify it again"
-                )
+        self._hash.update(memoryview(buffer)[:count])
+        self._read += count
+        # NOTE: the check runs when the last verified byte arrives, before that chunk is handed on,
+        # so a file changed in place is refused without waiting for a read past the end.
+        wrong_length = self._read > self._model.bytes or (count == 0 and self._read < self._model.bytes)
+        complete = count and self._read == self._model.bytes
+        if wrong_length or (complete and not hmac.compare_digest(self._hash.hexdigest(), self._model.sha256)):
+            self._refuse()
         return count
+
+    def _refuse(self) -> None:
+        raise ModelIntegrityError(f"{self._model.path} changed after it was verified; verify it again")
 
     def close(self) -> None:
         if not self.closed:

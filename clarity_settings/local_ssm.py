@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from clarity_settings import control, parameters
 from clarity_settings.errors import ClaritySettingsError
@@ -64,20 +65,62 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+_BROWSER_HEADERS: Final = ("HTTP_ORIGIN", "HTTP_SEC_FETCH_SITE", "HTTP_SEC_FETCH_MODE")
+"""Browsers send these on every request they make for a page; boto3 and the AWS CLI never do."""
+
+
+def refusal(environ: Mapping[str, Any], port: int) -> str | None:
+    """Why a request is not for local-ssm: moto's admin API, a web page, or a host name other than loopback.
+
+    A page open in the developer's browser could otherwise read the seeded secrets (through CORS,
+    which moto's server allows, or by rebinding a DNS name to 127.0.0.1), or reset the store.
+    """
+    if str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
+        return "moto's admin API is not served by local-ssm"
+    if environ.get("REQUEST_METHOD") == "OPTIONS" or any(environ.get(name) for name in _BROWSER_HEADERS):
+        return "requests from web pages are refused; use an AWS SDK or the AWS CLI"
+    if environ.get("HTTP_HOST") not in {f"{HOST}:{port}", f"localhost:{port}"}:
+        return f"only {HOST}:{port} is served"
+    return None
+
+
+def local_only(app: WsgiApp, port: int) -> WsgiApp:
+    """Wrap moto's application so that only local programs reach it (see refusal)."""
+
+    def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        reason = refusal(environ, port)
+        if reason is None:
+            return app(environ, start_response)
+        start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8")])
+        return [f"local-ssm: {reason}\n".encode()]
+
+    return guarded
+
+
 @contextmanager
 def running(port: int = 0) -> Iterator[LocalSsm]:
-    """Serve SSM on 127.0.0.1:port (a free one for 0) until the block ends."""
+    """Serve SSM on 127.0.0.1:port (a free one for 0), for local programs only, until the block ends."""
     try:
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
     except ImportError:
         raise ClaritySettingsError(
             "local-ssm needs moto's server: pip install 'clarity-settings[local]'"
         ) from None
     logging.getLogger("werkzeug").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
-    server = ThreadedMotoServer(ip_address=HOST, port=port or free_port(), verbose=False)
-    server.start()
-    host, bound = server.get_host_and_port()
+    bound = port or free_port()
+    app = local_only(DomainDispatcherApplication(create_backend_app), bound)
+    server = make_server(HOST, bound, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="local-ssm", daemon=True)
+    thread.start()
     try:
-        yield LocalSsm(url=f"http://{host}:{bound}")
+        yield LocalSsm(url=f"http://{HOST}:{bound}")
     finally:
-        server.stop()
+        server.shutdown()
+        thread.join()

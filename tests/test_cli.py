@@ -285,6 +285,17 @@ def test_models_sign_publish_and_verify(cli: Project, ssm_on: Ssm, model_dir: Pa
     assert_no_secret(failed, KEY)
 
 
+@pytest.mark.parametrize("command", ["sign", "publish", "verify"])
+def test_models_commands_refuse_the_guides_example_key_outside_development(
+    cli: Project, model_dir: Path, command: str
+) -> None:
+    os.environ.update({"ENV_FOR_DYNACONF": "production", "MODEL_SIGNATURE_KEY": "dev-test-key-only"})
+    files = [str(model_dir / MODEL_FILES["small"]), "--size", "small"] if command == "sign" else [str(model_dir)]
+    result = CliRunner().invoke(main, ["models", command, *files])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert "MODEL_SIGNATURE_KEY is a development placeholder, which production refuses" in result.stderr
+
+
 def test_models_sign_needs_one_size_per_file(cli: Project, model_dir: Path) -> None:
     files = [str(model_dir / name) for name in MODEL_FILES.values()]
     result = CliRunner().invoke(main, ["models", "sign", *files[:2], "--size", "small"])

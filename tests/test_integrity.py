@@ -303,7 +303,7 @@ def test_a_streamed_file_replaced_after_verification_is_refused(project: Project
         verified.read_bytes()
 
 
-def test_a_streamed_file_rewritten_in_place_with_the_same_stamp_is_caught_by_the_rehash(
+def test_a_file_rewritten_in_place_with_its_mtime_put_back_is_refused_on_open_by_its_ctime(
     project: Project, tmp_path: Path
 ) -> None:
     path = tmp_path / "large.h5"
@@ -317,7 +317,36 @@ def test_a_streamed_file_rewritten_in_place_with_the_same_stamp_is_caught_by_the
         handle.write(bytes(content))
     os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
     with pytest.raises(ModelIntegrityError, match="changed after it was verified"):
-        verified.read_bytes()
+        verified.open()
+
+
+def test_bytes_changed_while_streaming_are_refused_once_the_verified_length_is_read(
+    project: Project, tmp_path: Path
+) -> None:
+    path = tmp_path / "large.h5"
+    length = 3 * MiB
+    path.write_bytes(os.urandom(length))
+    manager = manager_for(project, {"large": signed_checksum(path, KEY)})
+    verified = verify_model(path, "large", manager=manager, in_memory_limit=MiB)
+    with verified.open() as stream:
+        assert len(stream.read(MiB)) == MiB
+        with path.open("r+b") as handle:
+            handle.seek(2 * MiB)
+            handle.write(b"tampered")
+        with pytest.raises(ModelIntegrityError, match="changed after it was verified"):
+            stream.read(length - MiB)
+
+
+def test_bytes_appended_while_streaming_are_refused(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "large.h5"
+    path.write_bytes(os.urandom(2 * MiB))
+    manager = manager_for(project, {"large": signed_checksum(path, KEY)})
+    verified = verify_model(path, "large", manager=manager, in_memory_limit=MiB)
+    with verified.open() as stream:
+        with path.open("ab") as handle:
+            handle.write(b"extra")
+        with pytest.raises(ModelIntegrityError, match="changed after it was verified"):
+            stream.read()
 
 
 def test_verify_models_checks_a_directory_in_parallel(manager: SecretsManager, model_dir: Path) -> None:

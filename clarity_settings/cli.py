@@ -543,12 +543,15 @@ class hashing_progress:  # noqa: N801 - used as a context manager, named like on
 @click.option("--prefix", default=None, help="SSM path (default: the active environment's prefix).")
 @click.option("--partition", default="aws", show_default=True)
 @click.option("--region", default="*", show_default=True)
-@click.option("--account", default="*", show_default=True)
+@click.option(
+    "--account", default="*", show_default=True, help="The 12-digit account that holds the parameters."
+)
+@click.option("--kms-key", default="*", show_default=True, help="ID or ARN of the key the SecureStrings use.")
 @env_option
-def iam_policy(prefix: str | None, partition: str, region: str, account: str) -> None:
+def iam_policy(prefix: str | None, partition: str, region: str, account: str, kms_key: str) -> None:
     """The least-privilege IAM policy for the requests this library makes."""
     path = prefix or active_prefix()
-    print_json(iam.read_policy(path, partition=partition, region=region, account=account))
+    print_json(iam.read_policy(path, partition=partition, region=region, account=account, kms_key=kms_key))
 
 
 @main.command("local-ssm")

@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 from clarity_settings import schema
 from clarity_settings.errors import ConfigurationError
 
+_ACCOUNT = re.compile(r"\*|[0-9]{12}")
+_REGION = re.compile(r"\*|[a-z]{2}(-[a-z]+)+-[0-9]")
+_KEY_ID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32}")
+_KEY_ARN = re.compile(r"arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/(" + _KEY_ID.pattern + ")")
+DEFAULT_KEY: Final = "*"
+
 
 def read_policy(
-    prefix: str, *, partition: str = "aws", region: str = "*", account: str = "*"
+    prefix: str, *, partition: str = "aws", region: str = "*", account: str = "*", kms_key: str = DEFAULT_KEY
 ) -> dict[str, Any]:
-    """GetParametersByPath on the prefix and below, and kms:Decrypt only when SSM asks on the caller's behalf.
+    """GetParametersByPath on the prefix and below; kms:Decrypt only through SSM, only for those parameters.
 
     DescribeParameters is left out on purpose: AWS cannot limit it to a path, and nothing here needs it.
     """
     problem = schema.ssm_prefix_problem(prefix)
     if problem is not None:
         raise ConfigurationError(f"--prefix {problem}: use a path such as /clarity/production")
-    path = prefix.rstrip("/")
-    arn = f"arn:{partition}:ssm:{region}:{account}:parameter{path}"
+    if _ACCOUNT.fullmatch(account) is None:
+        raise ConfigurationError("--account must be a 12-digit AWS account ID (or * for any)")
+    if _REGION.fullmatch(region) is None:
+        raise ConfigurationError("--region must be an AWS region such as eu-west-1 (or * for any)")
+    parameters = f"arn:{partition}:ssm:{region}:{account}:parameter{prefix.rstrip('/')}"
+    conditions: dict[str, dict[str, str]] = {
+        "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": f"{parameters}/*"}
+    }
+    # NOTE: a wildcard only matches under StringLike; StringEquals with one would never match.
+    operator = "StringLike" if region == "*" else "StringEquals"
+    conditions.setdefault(operator, {})["kms:ViaService"] = f"ssm.{region}.amazonaws.com"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -27,14 +43,30 @@ def read_policy(
                 "Sid": "ReadSettingsUnderPrefix",
                 "Effect": "Allow",
                 "Action": ["ssm:GetParametersByPath"],
-                "Resource": [arn, f"{arn}/*"],
+                "Resource": [parameters, f"{parameters}/*"],
             },
             {
-                "Sid": "DecryptSecureStringsThroughSsm",
+                "Sid": "DecryptOnlyTheseParametersThroughSsm",
                 "Effect": "Allow",
                 "Action": ["kms:Decrypt"],
-                "Resource": [f"arn:{partition}:kms:{region}:{account}:key/*"],
-                "Condition": {"StringLike": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+                "Resource": [key_arn(kms_key, partition=partition, region=region, account=account)],
+                "Condition": conditions,
             },
         ],
     }
+
+
+def key_arn(kms_key: str, *, partition: str, region: str, account: str) -> str:
+    """A key ID or ARN as the ARN a policy names; * for any key of the account (SSM's default key too)."""
+    if kms_key == DEFAULT_KEY:
+        return f"arn:{partition}:kms:{region}:{account}:key/*"
+    if _KEY_ARN.fullmatch(kms_key):
+        return kms_key
+    if _KEY_ID.fullmatch(kms_key) is None:
+        raise ConfigurationError(
+            "--kms-key must be a key ID or key ARN (an alias cannot limit kms:Decrypt): see "
+            "'aws kms describe-key --key-id alias/NAME'"
+        )
+    if "*" in (region, account):
+        raise ConfigurationError("--kms-key needs --region and --account, so the key's ARN is complete")
+    return f"arn:{partition}:kms:{region}:{account}:key/{kms_key}"

@@ -312,10 +312,43 @@ def test_iam_policy_grants_exactly_what_the_library_uses(cli: Project) -> None:
         "arn:aws:ssm:*:*:parameter/clarity/production/*",
     ]
     assert decrypt["Action"] == ["kms:Decrypt"]
-    assert decrypt["Condition"] == {"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}
+    assert decrypt["Condition"] == {
+        "StringLike": {
+            "kms:ViaService": "ssm.*.amazonaws.com",
+            "kms:EncryptionContext:PARAMETER_ARN": "arn:aws:ssm:*:*:parameter/clarity/production/*",
+        }
+    }
     assert "ssm:DescribeParameters" not in json.dumps(policy)
     bad = run("iam-policy", "--prefix", "clarity")
     assert bad.stderr == "error: --prefix must start with '/': use a path such as /clarity/production\n"
+
+
+def test_iam_policy_bound_to_an_account_region_and_key(cli: Project) -> None:
+    key = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    args = ["--prefix", "/clarity/production", "--account", "123456789012", "--region", "eu-west-1"]
+    read, decrypt = json.loads(run("iam-policy", *args, "--kms-key", key).stdout)["Statement"]
+    parameters = "arn:aws:ssm:eu-west-1:123456789012:parameter/clarity/production"
+    assert read["Resource"] == [parameters, f"{parameters}/*"]
+    assert decrypt["Resource"] == [f"arn:aws:kms:eu-west-1:123456789012:key/{key}"]
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "ssm.eu-west-1.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": f"{parameters}/*"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--account", "12345"], "--account must be a 12-digit AWS account ID"),
+        (["--region", "mars"], "--region must be an AWS region such as eu-west-1"),
+        (["--kms-key", "alias/aws/ssm"], "--kms-key must be a key ID or key ARN"),
+        (["--kms-key", "1234abcd-12ab-34cd-56ef-1234567890ab"], "--kms-key needs --region and --account"),
+    ],
+)
+def test_iam_policy_refuses_bindings_it_cannot_scope(cli: Project, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["iam-policy", "--prefix", "/clarity/production", *args])
+    assert result.exit_code == 1
+    assert message in result.stderr
 
 
 def test_debug_shows_the_traceback(cli: Project) -> None:

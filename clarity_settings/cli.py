@@ -337,6 +337,8 @@ def ssm_pull(file: Path, force: bool) -> None:
     prefix = active_prefix(settings)
     values = parameters.read_values(ssm_client(), prefix)
     kind = documents.file_kind(file)
+    if kind != "dotenv":
+        documents.refuse_evaluated(values, prefix)
     if kind == "dotenv":
         text = documents.dotenv_text(documents.variables_for(values))
     elif kind == "toml":

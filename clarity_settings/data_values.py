@@ -23,8 +23,12 @@ from clarity_settings import schema
 from clarity_settings.errors import ConfigurationError
 
 TYPING_TOKENS: Final = ("@bool", "@float", "@int", "@json", "@str")
-DYNACONF_TOKENS: Final = tuple(sorted(converters, key=len, reverse=True))
-"""Every token dynaconf knows; text starting with one (as dynaconf matches them) is a token, not data."""
+_DYNACONF_TOKEN = re.compile(
+    "@(?:"
+    + "|".join(re.escape(token[1:]) for token in sorted(converters, key=len, reverse=True))
+    + ")(?![A-Za-z0-9_])"
+)
+"""Text starting with a token dynaconf knows (``@format``, ``@read_file/x``), but not ``@nonexistent``."""
 
 MERGE_MARKERS: Final = frozenset({"dynaconf_merge", "dynaconf_merge_unique"})
 DYNACONF_OPTIONS: Final = frozenset(name for name in vars(dynaconf.default_settings) if name.isupper())
@@ -50,7 +54,7 @@ def parse(text: str, *, label: str, plain: Callable[[str], object] = str) -> obj
     token, space, rest = text.partition(" ")
     if space and token in TYPING_TOKENS:
         return _CONVERTERS[token](rest, label)
-    if text.startswith(DYNACONF_TOKENS):
+    if starts_with_token(text):
         raise ConfigurationError(
             f"{label} starts with a dynaconf token that clarity-settings does not evaluate "
             f"(allowed: {' '.join(TYPING_TOKENS)}, each followed by a space); {TOKEN_REMEDY}"
@@ -58,6 +62,11 @@ def parse(text: str, *, label: str, plain: Callable[[str], object] = str) -> obj
     value = plain(text)
     refuse_merge_markers(value, label)
     return value
+
+
+def starts_with_token(text: str) -> bool:
+    """Whether dynaconf would read text as (or a user might mean it as) one of its tokens."""
+    return _DYNACONF_TOKEN.match(text) is not None
 
 
 def _as_text(rest: str, label: str) -> str:  # noqa: ARG001 - same signature as every converter

@@ -17,7 +17,7 @@ from typing import Any, Final
 from dotenv import dotenv_values
 from dynaconf.utils.parse_conf import parse_with_toml
 
-from clarity_settings import schema
+from clarity_settings import data_values, schema
 from clarity_settings.errors import ConfigurationError
 
 CONTROL_SETTINGS: Final = frozenset(
@@ -167,6 +167,30 @@ def dotenv_text(variables: Mapping[str, str]) -> str:
         escaped = "".join(_ENV_ESCAPES.get(character, character) for character in value)
         lines.append(f'{variable}="{escaped}"')
     return "\n".join(lines) + "\n"
+
+
+def refuse_evaluated(parameters: Mapping[str, str], prefix: str) -> None:
+    """A TOML or JSON settings file is evaluated by dynaconf: refuse to write text it would run as a token.
+
+    A .env file is read by this library's own parser, which keeps such text as data.
+    """
+    for name, text in sorted(parameters.items()):
+        label = f"SSM parameter {prefix}/{name}"
+        if _holds_token(data_values.parse(text, label=label)):
+            raise ConfigurationError(
+                f"{label} holds text that starts with a dynaconf token, which dynaconf would evaluate in a "
+                "TOML or JSON settings file; pull to a .env file instead"
+            )
+
+
+def _holds_token(value: object) -> bool:
+    if isinstance(value, str):
+        return data_values.starts_with_token(value)
+    if isinstance(value, Mapping):
+        return any(_holds_token(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_token(item) for item in value)
+    return False
 
 
 def toml_text(parameters: Mapping[str, str], section: str) -> str:

@@ -63,7 +63,15 @@ def test_show_redacts_and_names_each_source(cli: Project, ssm_on: Ssm) -> None:
     assert result.exit_code == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines()]
     assert ["API_TOKEN", "<str,", str(len(SECRET)), "chars>", "ssm", f"{PREFIX}/api_token:1"] in rows
-    assert ["COLOUR", "<str,", "4", "chars>", "toml", str(cli.root.resolve() / "settings.toml"), "[development]"] in rows
+    assert [
+        "COLOUR",
+        "<str,",
+        "4",
+        "chars>",
+        "toml",
+        str(cli.root.resolve() / "settings.toml"),
+        "[development]",
+    ] in rows
     assert_no_secret(result)
 
 
@@ -290,7 +298,9 @@ def test_models_commands_refuse_the_guides_example_key_outside_development(
     cli: Project, model_dir: Path, command: str
 ) -> None:
     os.environ.update({"ENV_FOR_DYNACONF": "production", "MODEL_SIGNATURE_KEY": "dev-test-key-only"})
-    files = [str(model_dir / MODEL_FILES["small"]), "--size", "small"] if command == "sign" else [str(model_dir)]
+    files = (
+        [str(model_dir / MODEL_FILES["small"]), "--size", "small"] if command == "sign" else [str(model_dir)]
+    )
     result = CliRunner().invoke(main, ["models", command, *files])
     assert (result.exit_code, result.stdout) == (1, "")
     assert "MODEL_SIGNATURE_KEY is a development placeholder, which production refuses" in result.stderr

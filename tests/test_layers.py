@@ -183,5 +183,11 @@ def test_the_demo_table_names_sources_and_never_prints_a_secret(tmp_path: Path) 
     assert lines[0] == "environment: development"
     rows = [line.split() for line in lines[1:]]
     assert [KEY, "<str,", str(len(secret)), "chars>", "env", KEY] in rows
-    assert ["SSM_PREFIX", "/team/dev", "toml", str(tmp_path.resolve() / "settings.toml"), "[development]"] in rows
+    assert [
+        "SSM_PREFIX",
+        "/team/dev",
+        "toml",
+        str(tmp_path.resolve() / "settings.toml"),
+        "[development]",
+    ] in rows
     assert secret[:10] not in result.stdout + result.stderr

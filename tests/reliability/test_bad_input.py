@@ -106,7 +106,11 @@ BAD = [
         "@int forty-secret-words",
         "MODEL_SIGNATURE_KEY has @int but what follows is not a whole number",
     ),
-    ("CLARITY_WORKERS", "@int several-secret-workers", "CLARITY_WORKERS has @int but what follows is not a whole"),
+    (
+        "CLARITY_WORKERS",
+        "@int several-secret-workers",
+        "CLARITY_WORKERS has @int but what follows is not a whole",
+    ),
 ]
 
 

@@ -23,7 +23,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from clarity_settings import control, documents, iam, inspection, integrity, local_ssm, parameters, schema
+from clarity_settings import (
+    control,
+    documents,
+    iam,
+    inspection,
+    integrity,
+    local_ssm,
+    parameters,
+    provenance,
+    schema,
+)
 from clarity_settings.checks import run_check
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError
 from clarity_settings.freshness import ClaritySettings
@@ -185,7 +195,8 @@ def main(debug: bool) -> None:
 @format_option
 def show(keys: tuple[str, ...], reveal: bool, output: str) -> None:
     """The resolved settings: value (redacted), source and staleness, one row per key."""
-    rows = inspection.describe(load_settings(), reveal=reveal)
+    settings = load_settings()
+    rows = inspection.describe(settings, reveal=reveal)
     wanted = {key.upper() for key in keys}
     missing = wanted - {row.key for row in rows}
     if missing:
@@ -202,6 +213,8 @@ def show(keys: tuple[str, ...], reveal: bool, output: str) -> None:
         ["key", "value", "source", "stale"],
         [(r.key, r.value, r.source, "stale" if r.stale else "") for r in rows],
     )
+    for path in provenance.files_used(settings):
+        click.echo(f"file read: {path}")
 
 
 @main.command()

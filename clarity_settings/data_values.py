@@ -155,12 +155,13 @@ def name_problem(levels: tuple[str, ...], *, control_allowed: bool = False) -> s
     reserved = [level for level in levels if is_dynaconf_option(level)]
     if reserved:
         return (
-            f"maps to {reserved[0]}, a dynaconf option, which only code and the process environment may set"
+            f"maps to {reserved[0]}, a dynaconf option, which clarity-settings takes only from code "
+            "(and the environment only from ENV_FOR_DYNACONF)"
         )
     if levels[0] in CONTROL_SETTINGS and not control_allowed:
         return (
-            f"maps to {levels[0]}, a clarity-settings control setting, which only the process environment "
-            f"({schema.control_variable(levels[0])}), settings files or code may set"
+            f"maps to {levels[0]}, a clarity-settings control setting, which SSM may not set: "
+            f"use {schema.control_variable(levels[0])}"
         )
     return None
 

@@ -50,7 +50,7 @@ class ClarityInstance(Settings):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         ssm_state.attach(self, clarity_ssm or SsmContext())
-        files, settings_module = local_files.prepare(
+        files, settings_module, dotenv = local_files.prepare(
             kwargs.get("SETTINGS_FILE_FOR_DYNACONF"),
             settings_module,
             root_path=kwargs.get("ROOT_PATH_FOR_DYNACONF"),
@@ -58,6 +58,7 @@ class ClarityInstance(Settings):  # type: ignore[misc]
             load_dotenv=clarity_load_dotenv,
             search_parents=clarity_search_parents,
         )
+        object.__setattr__(self, local_files.DOTENV_ATTRIBUTE, dotenv)
         super().__init__(settings_module, **{**kwargs, "SETTINGS_FILE_FOR_DYNACONF": files})
 
 

@@ -25,6 +25,8 @@ log = logging.getLogger("clarity_settings")
 
 DOTENV: Final = ".env"
 SETTINGS_FILES: Final = ("settings.toml", ".secrets.toml")
+DOTENV_ATTRIBUTE: Final = "_clarity_dotenv"
+"""Where a settings instance keeps the .env file it read, outside its settings."""
 
 _from_dotenv: dict[str, tuple[str, Path]] = {}
 """Variables this process took from .env files, with the value and the file: os.environ is per process too."""
@@ -53,15 +55,13 @@ def dotenv_path(explicit: object, base: Path, *, search_parents: bool) -> Path |
     return candidate if candidate.is_file() else None
 
 
-def load_dotenv_file(path: Path | None) -> None:
+def load_dotenv_file(path: Path) -> None:
     """Copy path's variables into os.environ; a variable already set (the real environment) wins.
 
     A .env holds settings, not switches: dynaconf options are refused (they name files to load or
     code to run), except ENV_FOR_DYNACONF, which may pick the environment when the real
     environment does not.
     """
-    if path is None or not path.is_file():
-        return
     try:
         values = dotenv_values(path, interpolate=False)
     except UnicodeDecodeError as error:
@@ -104,8 +104,8 @@ def prepare(
     dotenv: object,
     load_dotenv: bool,
     search_parents: bool,
-) -> tuple[object, object]:
-    """Settings files (and SETTINGS_FILE_FOR_DYNACONF's module) as absolute paths; .env read now.
+) -> tuple[object, object, Path | None]:
+    """Settings files (and SETTINGS_FILE_FOR_DYNACONF's module) as absolute paths, and the .env read now.
 
     With search_parents, names are left for dynaconf's own search and .env is found the same way.
     """
@@ -113,6 +113,8 @@ def prepare(
     if not search_parents:
         files = absolute_files(files or SETTINGS_FILES, base)  # type: ignore[arg-type]
         settings_module = absolute_files(str(settings_module), base) if settings_module else None
-    if load_dotenv:
-        load_dotenv_file(dotenv_path(dotenv, base, search_parents=search_parents))
-    return files, settings_module
+    path = dotenv_path(dotenv, base, search_parents=search_parents) if load_dotenv else None
+    if path is not None and path.is_file():
+        load_dotenv_file(path)
+        return files, settings_module, path.resolve()
+    return files, settings_module, None

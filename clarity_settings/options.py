@@ -42,7 +42,7 @@ def dynaconf_options(*, search_parent_directories: bool = False, **overrides: An
     is read now, because dynaconf's own search climbs parent directories.
     """
     options = _options(overrides)
-    files, _ = local_files.prepare(
+    files, _, _ = local_files.prepare(
         options.pop("settings_file", None) or options.pop("settings_files"),
         None,
         root_path=options.get("root_path"),

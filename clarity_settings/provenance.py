@@ -36,6 +36,14 @@ def describe(settings: Any, key: str) -> str:
     return f"{metadata.loader} {metadata.identifier}"
 
 
+def files_used(settings: Any) -> list[str]:
+    """Every settings file dynaconf read, and the .env file, as full paths."""
+    instance = getattr(settings, "instance", settings)
+    files = [str(Path(name).resolve()) for name in instance.__core__.config.loaded_files]
+    dotenv = instance.__dict__.get(local_files.DOTENV_ATTRIBUTE)
+    return files + ([str(dotenv)] if dotenv is not None else [])
+
+
 def source_kind(settings: Any, key: str) -> str:
     """The layer as one word: ssm, env, dotenv, toml, default (or the loader's own name)."""
     metadata = last_source(settings, key)

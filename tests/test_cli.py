@@ -72,6 +72,7 @@ def test_show_redacts_and_names_each_source(cli: Project, ssm_on: Ssm) -> None:
         str(cli.root.resolve() / "settings.toml"),
         "[development]",
     ] in rows
+    assert f"file read: {cli.root.resolve() / 'settings.toml'}" in result.stdout.splitlines()
     assert_no_secret(result)
 
 

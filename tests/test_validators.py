@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from dynaconf.validator import ValidationError
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from clarity_settings import ClaritySettingsError, InvalidSettingError
@@ -196,10 +196,18 @@ def test_a_checksum_problem_never_repeats_a_checksum(checksums: dict[str, str]) 
     assert all(value[:10] not in problem for value in checksums.values() if value.strip())
 
 
+KEY_MESSAGES = " ".join(
+    signature_key_problem(key, STRICT) or ""
+    for key in ["", " padded ", "short", "k" * 5000, "dev-test-key-only"]
+)
+"""The words every key message is made of: a key that happens to spell them proves nothing."""
+
+
 @given(st.text(min_size=10))
 def test_a_key_problem_never_repeats_the_key(key: str) -> None:
+    assume(key.strip() and key.strip()[:10] not in KEY_MESSAGES)
     problem = signature_key_problem(key, STRICT) or ""
-    assert key.strip()[:10] not in problem or not key.strip()
+    assert key.strip()[:10] not in problem
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from clarity_settings import (
     ClaritySettingsError,
@@ -17,6 +18,7 @@ from clarity_settings import (
     SecretsManager,
     verify_model,
 )
+from clarity_settings.cli import main
 from clarity_settings.integrity import MODEL_FILES
 from tests.conftest import Project, Ssm
 from tests.ssm_proxy import ACCESS_DENIED
@@ -82,3 +84,66 @@ def test_the_model_messages(project: Project, tmp_path: Path, monkeypatch: pytes
         verify_model(path, "small", manager=SecretsManager(settings=project.settings()))
     shape = re.sub(r"[0-9a-f]{8}\.\.\.", "HEX...", str(caught.value))
     assert shape in re.sub(r"[0-9a-f]{8}\.\.\.", "HEX...", DOC)
+
+
+def in_doc(message: str, project: Project) -> bool:
+    """The message as the page quotes it, with the project directory written as /srv/app."""
+    return (
+        message.replace(str(project.root.resolve()), "/srv/app").replace(str(project.root), "/srv/app") in DOC
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("api_token", "@format {env}"),
+        ("workers", "@int eight"),
+        ("limits", '@json {"dynaconf_merge": true}'),
+        ("includes_for_dynaconf", "/srv/attack.py"),
+        ("allow_reduced_security", "true"),
+    ],
+)
+def test_the_trust_boundary_messages_for_ssm(project: Project, ssm: Ssm, name: str, value: str) -> None:
+    production()
+    ssm.put(f"{PREFIX}/{name}", value)
+    with pytest.raises(ClaritySettingsError) as caught:
+        project.settings().get("ANYTHING")
+    assert in_doc(str(caught.value), project)
+
+
+def test_the_trust_boundary_messages_for_variables_and_files(project: Project) -> None:
+    os.environ["CLARITY_ENV_FOR_DYNACONF"] = "development"
+    with pytest.raises(ClaritySettingsError) as caught:
+        project.settings().get("ANYTHING")
+    assert in_doc(str(caught.value), project)
+    del os.environ["CLARITY_ENV_FOR_DYNACONF"]
+    project.write(".env", "INCLUDES_FOR_DYNACONF=/srv/attack.py\n")
+    with pytest.raises(ClaritySettingsError) as caught:
+        project.settings().get("ANYTHING")
+    assert in_doc(str(caught.value), project)
+    (project.root / ".env").unlink()
+    project.write("settings.toml", "[default]\nenv_for_dynaconf = 'development'\n")
+    with pytest.raises(ClaritySettingsError) as caught:
+        project.settings().get("ANYTHING")
+    assert in_doc(str(caught.value), project)
+
+
+def test_the_ignored_reduced_security_warning(project: Project, caplog: pytest.LogCaptureFixture) -> None:
+    production(CLARITY_USE_SSM="false")
+    project.write(".env", "CLARITY_ALLOW_REDUCED_SECURITY=true\n")
+    with pytest.raises(InvalidSettingError):
+        project.settings().get("ANYTHING")
+    warnings = [record.getMessage() for record in caplog.records if "is ignored" in record.getMessage()]
+    assert warnings
+    assert all(in_doc(message, project) for message in warnings)
+
+
+def test_the_pull_and_models_messages(project: Project, ssm: Ssm, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project.root)
+    production()
+    ssm.put(f"{PREFIX}/api_token", "@str @format {env}")
+    pulled = CliRunner().invoke(main, ["ssm", "pull", "pulled.toml"])
+    assert in_doc(pulled.stderr.removeprefix("error: ").strip(), project)
+    os.environ["MODEL_SIGNATURE_KEY"] = "dev-test-key-only"
+    signed = CliRunner().invoke(main, ["models", "verify", str(project.root)])
+    assert in_doc(signed.stderr.removeprefix("error: ").strip(), project)

@@ -362,6 +362,11 @@ def test_reduced_security_from_the_real_environment_still_works(project: Project
     assert project.settings().SERVICE_NAME == "svc"
 
 
+def test_reduced_security_given_in_code_still_works(project: Project) -> None:
+    production(project)
+    assert project.settings(allow_reduced_security=True).SERVICE_NAME == "svc"
+
+
 def test_dotenv_cannot_move_production_to_development(project: Project) -> None:
     production(project)
     os.environ["MODEL_SIGNATURE_KEY"] = "short"

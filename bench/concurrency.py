@@ -12,7 +12,7 @@ import boto3
 
 from bench.environment import BenchSsm
 from clarity_settings import create_settings
-from clarity_settings.ssm_state import SsmContext
+from clarity_settings.ssm.switch import SsmContext
 
 THREADS = 64
 EXPIRY_SECONDS = 0.05

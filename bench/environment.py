@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from clarity_settings import local_ssm, parameters
+from clarity_settings.ssm import local, write
 from tests.ssm_proxy import SsmProxy, latency
 
 NETWORK_DELAY_SECONDS = 0.005
@@ -17,7 +17,7 @@ NETWORK_DELAY_SECONDS = 0.005
 class BenchSsm:
     """The endpoint every library in a comparison talks to, and its request counter."""
 
-    server: local_ssm.LocalSsm
+    server: local.LocalSsm
     proxy: SsmProxy
 
     def seed(self, prefix: str, count: int) -> list[str]:
@@ -25,7 +25,7 @@ class BenchSsm:
         client = self.server.client()
         names = [f"{prefix}/param_{number:04d}" for number in range(count)]
         for name in names:
-            parameters.put(client, name, f"value-{name}", overwrite=True)
+            write.put(client, name, f"value-{name}", overwrite=True)
         return names
 
     def count(self) -> int:
@@ -36,7 +36,7 @@ class BenchSsm:
 @contextmanager
 def bench_ssm(delay: float = NETWORK_DELAY_SECONDS) -> Iterator[BenchSsm]:
     """Start the server and the proxy, point boto3 at the proxy, and stop both afterwards."""
-    with local_ssm.running() as server:
+    with local.running() as server:
         proxy = SsmProxy(server.url)
         proxy.start()
         proxy.plan = lambda _operation, _number: latency(delay)

@@ -12,7 +12,7 @@ from dynaconf import Dynaconf
 
 from bench.environment import BenchSsm
 from clarity_settings import SecretsManager, create_settings
-from clarity_settings.ssm_state import SsmContext
+from clarity_settings.ssm.switch import SsmContext
 
 READS = 200_000
 ROUNDS = 7

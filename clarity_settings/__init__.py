@@ -1,16 +1,15 @@
 """One settings object for a Python service: SSM Parameter Store when deployed, .env files on a laptop."""
 
-from clarity_settings import log_redaction
 from clarity_settings.errors import (
     ClaritySettingsError,
     ConfigurationError,
     InvalidSettingError,
+    ModelIntegrityError,
+    ModelSetIntegrityError,
     SsmMappingError,
     SsmUnavailableError,
 )
 from clarity_settings.integrity import (
-    ModelIntegrityError,
-    ModelSetIntegrityError,
     VerifiedModel,
     expected_checksums,
     expected_checksums_json,
@@ -20,10 +19,11 @@ from clarity_settings.integrity import (
     verify_model,
     verify_models,
 )
-from clarity_settings.options import create_settings, dynaconf_options
 from clarity_settings.secrets_manager import SecretsManager, get_secrets_manager, reset_secrets_manager
+from clarity_settings.settings import create_settings, dynaconf_options
+from clarity_settings.ssm.client import install_redaction
 
-log_redaction.install()
+install_redaction()
 """Every SSM client in the process, this package's or the application's, logs no parameter value."""
 
 settings = create_settings()

@@ -19,7 +19,7 @@ import dynaconf.default_settings
 from dynaconf.loaders.base import SourceMetadata
 from dynaconf.utils.parse_conf import converters
 
-from clarity_settings import schema
+from clarity_settings import names
 from clarity_settings.errors import ConfigurationError
 
 TYPING_TOKENS: Final = ("@bool", "@float", "@int", "@json", "@str")
@@ -32,10 +32,6 @@ _DYNACONF_TOKEN = re.compile(
 
 MERGE_MARKERS: Final = frozenset({"dynaconf_merge", "dynaconf_merge_unique"})
 DYNACONF_OPTIONS: Final = frozenset(name for name in vars(dynaconf.default_settings) if name.isupper())
-CONTROL_SETTINGS: Final = frozenset(
-    {schema.USE_SSM, schema.SSM_PREFIX, schema.CACHE_TTL, schema.ALLOW_REDUCED_SECURITY}
-)
-"""This library's own switches: the process decides them, never a parameter."""
 
 _TRUE: Final = frozenset({"true", "1", "yes", "on"})
 _FALSE: Final = frozenset({"false", "0", "no", "off"})
@@ -158,10 +154,10 @@ def name_problem(levels: tuple[str, ...], *, control_allowed: bool = False) -> s
             f"maps to {reserved[0]}, a dynaconf option, which clarity-settings takes only from code "
             "(and the environment only from ENV_FOR_DYNACONF)"
         )
-    if levels[0] in CONTROL_SETTINGS and not control_allowed:
+    if levels[0] in names.CONTROL_SETTINGS and not control_allowed:
         return (
             f"maps to {levels[0]}, a clarity-settings control setting, which SSM may not set: "
-            f"use {schema.control_variable(levels[0])}"
+            f"use {names.control_variable(levels[0])}"
         )
     return None
 
@@ -201,3 +197,12 @@ def _evaluation_off(obj: Any) -> Iterator[None]:
             store[_AUTO_CAST] = previous
         else:
             del store[_AUTO_CAST]
+
+
+def plain(value: object) -> object:
+    """dynaconf's boxes and lists as plain dicts and lists, for callers that keep or serialise them."""
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value

@@ -1,8 +1,13 @@
 """The exception hierarchy: every error this package raises derives from ClaritySettingsError."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from dynaconf.validator import ValidationError
+
+if TYPE_CHECKING:
+    from clarity_settings.integrity import VerifiedModel
 
 
 class ClaritySettingsError(Exception):
@@ -26,3 +31,15 @@ class InvalidSettingError(ClaritySettingsError, ValidationError):  # type: ignor
 
     def __init__(self, message: str, *, details: list[tuple[Any, str]]) -> None:
         ValidationError.__init__(self, message, details=details)
+
+
+class ModelIntegrityError(ClaritySettingsError):
+    """A model file must not be loaded: it is missing, unreadable, not a plain file, or not genuine."""
+
+
+class ModelSetIntegrityError(ModelIntegrityError):
+    """At least one of several model files failed; results holds every file's outcome."""
+
+    def __init__(self, message: str, results: dict[str, VerifiedModel | ModelIntegrityError]) -> None:
+        super().__init__(message)
+        self.results = results

@@ -8,7 +8,6 @@ constant time, and hands back the very bytes it verified.
 
 from __future__ import annotations
 
-import builtins
 import hashlib
 import hmac
 import io
@@ -22,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Final
 
-from clarity_settings import schema
-from clarity_settings.errors import ClaritySettingsError
+from clarity_settings import names, rules
+from clarity_settings.errors import ClaritySettingsError, ModelIntegrityError, ModelSetIntegrityError
 
 if TYPE_CHECKING:
     from clarity_settings.secrets_manager import SecretsManager
@@ -42,18 +41,6 @@ MODEL_FILES: Final = {
 PathLike = str | os.PathLike[str]
 Progress = Callable[[int], None]
 """Told how many more bytes were hashed, for a progress bar."""
-
-
-class ModelIntegrityError(ClaritySettingsError):
-    """A model file must not be loaded: it is missing, unreadable, not a plain file, or not genuine."""
-
-
-class ModelSetIntegrityError(ModelIntegrityError):
-    """At least one of several model files failed; results holds every file's outcome."""
-
-    def __init__(self, message: str, results: dict[str, VerifiedModel | ModelIntegrityError]) -> None:
-        super().__init__(message)
-        self.results = results
 
 
 @dataclass(frozen=True)
@@ -79,13 +66,14 @@ class VerifiedModel:
     path: Path
     size: str
     sha256: str
-    bytes: int
-    key: str
+    length: int
+    """How many bytes were verified."""
+    signed_by: str
     """Which key signed the checksum: "current", or "previous" during a rotation."""
-    _content: builtins.bytes | None = field(default=None, repr=False, compare=False)
+    _content: bytes | None = field(default=None, repr=False, compare=False)
     _identity: _Identity | None = field(default=None, repr=False, compare=False)
 
-    def read_bytes(self) -> builtins.bytes:
+    def read_bytes(self) -> bytes:
         """Exactly the verified bytes: kept from the check, or re-read and re-hashed for large files."""
         if self._content is not None:
             return self._content
@@ -121,8 +109,8 @@ class _RehashingReader(io.RawIOBase):
         self._read += count
         # NOTE: the check runs when the last verified byte arrives, before that chunk is handed on,
         # so a file changed in place is refused without waiting for a read past the end.
-        wrong_length = self._read > self._model.bytes or (count == 0 and self._read < self._model.bytes)
-        complete = count and self._read == self._model.bytes
+        wrong_length = self._read > self._model.length or (count == 0 and self._read < self._model.length)
+        complete = count and self._read == self._model.length
         if wrong_length or (complete and not hmac.compare_digest(self._hash.hexdigest(), self._model.sha256)):
             self._refuse()
         return count
@@ -182,8 +170,8 @@ def sha256_file(path: PathLike, *, on_progress: Progress | None = None) -> str:
 
 def sign_digest(sha256_hex: str, key: str) -> str:
     """The signed checksum of a digest: HMAC-SHA256 of its 64 hex characters under the UTF-8 key."""
-    if not schema.is_hex_digest(sha256_hex):
-        raise ValueError("sha256_hex must be 64 hexadecimal characters")
+    if not rules.is_hex_digest(sha256_hex):
+        raise ModelIntegrityError("sha256_hex must be 64 hexadecimal characters")
     if not key:
         raise ModelIntegrityError("the model signature key is empty")
     return hmac.new(key.encode("utf-8"), sha256_hex.lower().encode("ascii"), hashlib.sha256).hexdigest()
@@ -198,9 +186,9 @@ def expected_checksums(
     models: Mapping[str, PathLike], key: str, *, on_progress: Progress | None = None
 ) -> dict[str, str]:
     """Signed checksums of a set of model files, ready to publish as EXPECTED_MODEL_CHECKSUMS."""
-    unknown = sorted(set(models) - set(schema.MODEL_SIZES))
+    unknown = sorted(set(models) - set(names.MODEL_SIZES))
     if unknown:
-        raise ModelIntegrityError(f"unknown model sizes {unknown}; the sizes are {list(schema.MODEL_SIZES)}")
+        raise ModelIntegrityError(f"unknown model sizes {unknown}; the sizes are {list(names.MODEL_SIZES)}")
     return {size: signed_checksum(path, key, on_progress=on_progress) for size, path in models.items()}
 
 
@@ -220,8 +208,8 @@ def verify_model(
     """Check one model file against its signed checksum; raise ModelIntegrityError on any doubt."""
     manager = manager or _default_manager()
     model_path = Path(path)
-    if size not in schema.MODEL_SIZES:
-        raise ModelIntegrityError(f"unknown model size {size!r}; the sizes are {list(schema.MODEL_SIZES)}")
+    if size not in names.MODEL_SIZES:
+        raise ModelIntegrityError(f"unknown model size {size!r}; the sizes are {list(names.MODEL_SIZES)}")
     try:
         expected = _expected_checksum(manager, size)
         keys = manager.get_model_signature_keys()
@@ -266,7 +254,7 @@ def _expected_checksum(manager: SecretsManager, size: str) -> str:
     expected = manager.get_model_checksums().get(size)
     if expected is None:
         raise ModelIntegrityError(f"EXPECTED_MODEL_CHECKSUMS has no checksum for model {size}; publish one")
-    if not schema.is_hex_digest(expected):
+    if not rules.is_hex_digest(expected):
         raise ModelIntegrityError(
             f"EXPECTED_MODEL_CHECKSUMS holds a development placeholder for model {size}; "
             "publish real signed checksums before loading models"

@@ -18,7 +18,7 @@ from typing import Final
 from dotenv import dotenv_values
 from dynaconf.utils.files import find_file
 
-from clarity_settings import data_values, schema
+from clarity_settings import data_values, names
 from clarity_settings.errors import ConfigurationError
 
 log = logging.getLogger("clarity_settings")
@@ -71,7 +71,7 @@ def load_dotenv_file(path: Path) -> None:
     for name, value in values.items():
         if value is None or name in os.environ:
             continue
-        if name != schema.ENV_SWITCHER and data_values.is_dynaconf_option(name.removeprefix("CLARITY_")):
+        if name != names.ENV_SWITCHER and data_values.is_dynaconf_option(name.removeprefix("CLARITY_")):
             raise ConfigurationError(
                 f"{path} sets {name}, a dynaconf option; a .env file holds settings only: set dynaconf "
                 "options in code, and choose the environment with ENV_FOR_DYNACONF"

@@ -1,13 +1,15 @@
-"""Where each value came from, read from dynaconf's own record of what every loader set."""
+"""Where each value came from (dynaconf's own record of what every loader set), and the rows `show` prints."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sized
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import local_files
+from clarity_settings import local_files, names
 
 _FILE_LOADERS: Final = frozenset({"toml", "yaml", "json", "ini", "py"})
 
@@ -21,7 +23,7 @@ def last_source(settings: Any, key: str) -> SourceMetadata | None:
     return found
 
 
-def describe(settings: Any, key: str) -> str:
+def source_text(settings: Any, key: str) -> str:
     """Where key came from: SSM parameter and version, variable (and its .env), file's full path, default."""
     metadata = last_source(settings, key)
     if metadata is None:
@@ -52,3 +54,48 @@ def source_kind(settings: Any, key: str) -> str:
     if metadata.loader == "env":
         return "env" if local_files.dotenv_file_of(metadata.identifier) is None else "dotenv"
     return str(metadata.loader)
+
+
+_DYNACONF_OPTIONS: Final = frozenset(
+    {"LOAD_DOTENV", "VALIDATORS", "DEFAULT_SETTINGS_PATHS", "DYNACONF_SKIP_VALIDATORS"}
+)
+"""Options that dynaconf and its Flask extension leave behind as settings."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One setting as a person sees it."""
+
+    key: str
+    value: str
+    source: str
+    stale: bool = False
+
+
+def redact(value: object) -> str:
+    """Say what kind of value is there and how big, never what it is."""
+    kind = type(value).__name__
+    if isinstance(value, Mapping):
+        return f"<{kind}, {len(value)} keys>"
+    if isinstance(value, Sized):
+        return f"<{kind}, {len(value)} chars>" if isinstance(value, str) else f"<{kind}, {len(value)} items>"
+    return f"<{kind}>"
+
+
+def application_settings(settings: Any) -> dict[str, Any]:
+    """The settings an application sees, without dynaconf's own options."""
+    return {key: value for key, value in settings.as_dict().items() if key not in _DYNACONF_OPTIONS}
+
+
+def rows(settings: Any, *, reveal: bool = False) -> list[Row]:
+    """Every application setting by key; values redacted unless a control setting or reveal is asked for."""
+    stale = bool(getattr(settings, "stale", False))
+    return [
+        Row(
+            key,
+            str(value) if reveal or key in names.CONTROL_SETTINGS else redact(value),
+            source_text(settings, key),
+            stale and source_kind(settings, key) == "ssm",
+        )
+        for key, value in sorted(application_settings(settings).items())
+    ]

@@ -13,20 +13,21 @@ import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from clarity_settings import control, provenance, schema, ssm_state
+from clarity_settings import data_values, names, provenance, rules
 from clarity_settings.errors import ConfigurationError
-from clarity_settings.freshness import Clock, freshness_of
-from clarity_settings.options import create_settings
-from clarity_settings.ssm_state import SsmContext
-from clarity_settings.validators import cache_ttl_problem
+from clarity_settings.rules import cache_ttl_problem
+from clarity_settings.settings import ClaritySettings, Clock, create_settings, loaded
+from clarity_settings.ssm import client as ssm_client
+from clarity_settings.ssm.health import SsmHealth, Status, loaded_at
+from clarity_settings.ssm.switch import SsmContext, context_of, prefix_of
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
 SERVICE: Final = "secrets_manager"
-SECRETS: Final = schema.GUIDE_VARIABLES
+SECRETS: Final = names.GUIDE_VARIABLES
 
 
 class SecretsManager:
@@ -46,12 +47,12 @@ class SecretsManager:
         if cache_ttl_seconds is not None and (problem := cache_ttl_problem(cache_ttl_seconds, None)):
             raise ConfigurationError(f"cache_ttl_seconds {problem}")
         if settings is None:
-            context = SsmContext(
-                use_ssm=use_ssm, prefix=_checked_prefix(ssm_prefix), region=region, client=client
-            )
+            context = SsmContext(use_ssm=use_ssm, prefix=ssm_prefix, region=region, client=client)
             settings = create_settings(ssm_context=context, cache_ttl_seconds=cache_ttl_seconds, clock=clock)
         elif any(option is not None for option in (ssm_prefix, region, cache_ttl_seconds, use_ssm, client)):
-            raise TypeError("give either settings or the SSM options (ssm_prefix, region, ...), not both")
+            raise ConfigurationError(
+                "give either settings or the SSM options (ssm_prefix, region, ...), not both"
+            )
         self.settings = settings
         self.freshness = freshness_of(settings)
 
@@ -61,25 +62,25 @@ class SecretsManager:
 
     def get_model_signature_key(self) -> str:
         """The current HMAC key for model checksums."""
-        key = self.get_string(schema.SIGNATURE_KEY)
+        key = self.get_string(names.SIGNATURE_KEY)
         if key is None:
             raise ConfigurationError(
-                f"{schema.SIGNATURE_KEY} is not configured: set <prefix>/model_signature_key in SSM "
-                f"or {schema.SIGNATURE_KEY} in the environment"
+                f"{names.SIGNATURE_KEY} is not configured: set <prefix>/model_signature_key in SSM "
+                f"or {names.SIGNATURE_KEY} in the environment"
             )
         return key
 
     def get_model_signature_keys(self) -> list[str]:
         """The current key first, then MODEL_SIGNATURE_KEY_PREVIOUS during a rotation."""
         keys = [self.get_model_signature_key()]
-        previous = self.get_string(schema.PREVIOUS_SIGNATURE_KEY)
+        previous = self.get_string(names.PREVIOUS_SIGNATURE_KEY)
         if previous is not None and previous not in keys:
             keys.append(previous)
         return keys
 
     def get_model_checksums(self) -> dict[str, str]:
         """Model size to signed checksum, as a plain dict the caller may keep."""
-        checksums = self.get_json(schema.CHECKSUMS) or {}
+        checksums = self.get_json(names.CHECKSUMS) or {}
         return {str(size): str(checksum) for size, checksum in checksums.items()}
 
     def get_string(self, key: str, default: str | None = None, env_var: str | None = None) -> str | None:
@@ -107,7 +108,8 @@ class SecretsManager:
                 raise ConfigurationError(f"{key.upper()} is not valid JSON") from None
         if not isinstance(value, Mapping):
             raise ConfigurationError(f"{key.upper()} is not a JSON object")
-        return _plain(value)
+        result: dict[str, Any] = data_values.plain(value)  # type: ignore[assignment]
+        return result
 
     def _lookup(self, key: str, env_var: str | None) -> object:
         try:
@@ -121,7 +123,7 @@ class SecretsManager:
     def refresh_cache(self, key: str | None = None) -> None:
         """Forget cached values: the next read fetches them (one key or all cost the same single read)."""
         if key is not None and not isinstance(key, str):
-            raise TypeError("key must be a setting name such as 'model_signature_key'")
+            raise ConfigurationError("key must be a setting name such as 'model_signature_key'")
         self.freshness.expire()
 
     def health_check(self, *, probe: bool = False) -> dict[str, Any]:
@@ -133,9 +135,9 @@ class SecretsManager:
         report: dict[str, Any] = {
             "service": SERVICE,
             "environment": env,
-            "use_ssm": health.status != ssm_state.DISABLED,
-            "ssm_prefix": context.prefix or control.resolve_prefix(settings, env),
-            "ssm_status": _ssm_status(health),
+            "use_ssm": health.status is not Status.DISABLED,
+            "ssm_prefix": prefix_of(self.freshness.instance, env),
+            "ssm_status": str(health.reported_status),
             "security": "reduced" if _reduced(settings) else "full",
             "cache_size": _ssm_value_count(settings),
             "cache_ttl_seconds": self.freshness.ttl_seconds(),
@@ -151,8 +153,8 @@ class SecretsManager:
         if settings.get(name) is None:
             return {"configured": False, "source": None, "age_seconds": None, "stale": False}
         source = provenance.source_kind(settings, name)
-        loaded_at = ssm_state.loaded_at(self.freshness.instance) if source == "ssm" else None
-        age = None if loaded_at is None else round(max(0.0, time.time() - loaded_at), 3)
+        taken_at = loaded_at(self.freshness.instance) if source == "ssm" else None
+        age = None if taken_at is None else round(max(0.0, time.time() - taken_at), 3)
         return {
             "configured": True,
             "source": source,
@@ -161,28 +163,7 @@ class SecretsManager:
         }
 
 
-def _checked_prefix(prefix: str | None) -> str | None:
-    if prefix is None:
-        return None
-    problem = schema.ssm_prefix_problem(prefix)
-    if problem is not None:
-        raise ConfigurationError(f"ssm_prefix {problem}: use a path such as /clarity/production")
-    return prefix.rstrip("/")
-
-
-def _ssm_status(health: ssm_state.SsmHealth) -> str:
-    return (
-        ssm_state.UNHEALTHY
-        if health.status == ssm_state.UNHEALTHY
-        else (
-            ssm_state.DISABLED
-            if health.status in {ssm_state.DISABLED, ssm_state.UNKNOWN}
-            else ssm_state.HEALTHY
-        )
-    )
-
-
-def _last_error(health: ssm_state.SsmHealth) -> dict[str, str] | None:
+def _last_error(health: SsmHealth) -> dict[str, str] | None:
     if health.last_error_code is None or health.last_error_at is None:
         return None
     at = datetime.fromtimestamp(health.last_error_at, tz=UTC).isoformat(timespec="seconds")
@@ -190,10 +171,10 @@ def _last_error(health: ssm_state.SsmHealth) -> dict[str, str] | None:
 
 
 def _reduced(settings: Any) -> bool:
-    key = settings.get(schema.SIGNATURE_KEY)
-    checksums = settings.get(schema.CHECKSUMS)
-    weak_key = not isinstance(key, str) or schema.is_placeholder_key(key)
-    weak_checksums = not isinstance(checksums, Mapping) or schema.are_placeholder_checksums(checksums)
+    key = settings.get(names.SIGNATURE_KEY)
+    checksums = settings.get(names.CHECKSUMS)
+    weak_key = not isinstance(key, str) or rules.is_placeholder_key(key)
+    weak_checksums = not isinstance(checksums, Mapping) or rules.are_placeholder_checksums(checksums)
     return weak_key or weak_checksums
 
 
@@ -203,20 +184,64 @@ def _ssm_value_count(settings: Any) -> int:
 
 def _probe(context: SsmContext, prefix: str) -> str:
     """One GetParametersByPath request, undecrypted: allowed by the least-privilege policy, shows no value."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from loaders import ssm_loader
-
-    client = context.injected_client() or ssm_loader.ssm_client(context.region)
+    client = context.injected_client() or ssm_client.ssm_client(context.region)
     try:
         client.get_parameters_by_path(Path=prefix, Recursive=True, WithDecryption=False, MaxResults=1)
-    except (BotoCoreError, ClientError) as error:
-        return ssm_loader.error_code(error)
+    except ssm_client.aws_errors() as error:
+        return ssm_client.error_code(error)
     return "ok"
 
 
-def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
-    return {str(k): _plain(v) if isinstance(v, Mapping) else v for k, v in value.items()}
+class Freshness(Protocol):
+    """What the secrets manager needs to know about how fresh a settings object is."""
+
+    @property
+    def instance(self) -> Any: ...
+
+    @property
+    def ssm_context(self) -> SsmContext: ...
+
+    @property
+    def stale(self) -> bool: ...
+
+    def ttl_seconds(self) -> float: ...
+
+    def expire(self) -> None: ...
+
+
+class LoadedOnce:
+    """The freshness of a plain Dynaconf object built from dynaconf_options() (Flask, Django): loaded once."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+
+    @property
+    def instance(self) -> Any:
+        """The dynaconf Settings behind a LazySettings, loaded if it was not yet."""
+        return loaded(self.settings)
+
+    @property
+    def ssm_context(self) -> SsmContext:
+        """The context the SSM loader attached to the loaded settings."""
+        return context_of(self.instance)
+
+    @property
+    def stale(self) -> bool:
+        """Values are stale when the last SSM read failed."""
+        return self.ssm_context.health.status is Status.UNHEALTHY
+
+    def ttl_seconds(self) -> float:
+        """SECRETS_CACHE_TTL as configured, though nothing refreshes on it here."""
+        return float(self.settings.get(names.CACHE_TTL))
+
+    def expire(self) -> None:
+        """Read every layer again now: a load-once object has no next-read refresh."""
+        self.settings.reload()
+
+
+def freshness_of(settings: Any) -> Freshness:
+    """ClaritySettings answers for itself; any other Dynaconf object is loaded once."""
+    return settings if isinstance(settings, ClaritySettings) else LoadedOnce(settings)
 
 
 _manager: SecretsManager | None = None

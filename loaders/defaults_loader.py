@@ -15,10 +15,11 @@ from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import control, schema
+from clarity_settings import names, strictness
+from clarity_settings.ssm import switch
 
 IDENTIFIER: Final = "default"
-DEFAULTS_FILE: Final = Path(schema.__file__).with_name("defaults.toml")
+DEFAULTS_FILE: Final = Path(names.__file__).with_name("defaults.toml")
 
 
 @functools.cache
@@ -35,10 +36,10 @@ def package_defaults(env: str, *, reduced_security: bool = False) -> dict[str, A
     """
     sections = _sections()
     merged = dict(sections.get("default", {}))
-    if reduced_security and not schema.is_development(env):
-        merged.update(sections.get(schema.DEVELOPMENT, {}))
+    if reduced_security and not strictness.is_development(env):
+        merged.update(sections.get(names.DEVELOPMENT, {}))
     merged.update(sections.get(env.lower(), {}))
-    merged.setdefault(schema.SSM_PREFIX.lower(), control.default_prefix(env))
+    merged.setdefault(names.SSM_PREFIX.lower(), switch.default_prefix(env))
     return {name.upper(): copy.deepcopy(value) for name, value in merged.items()}
 
 
@@ -53,7 +54,7 @@ def load(
     """Set each built-in default that no higher layer provided (read from the store: no fresh reload)."""
     env_name = str(env or obj.current_env).lower()
     source = SourceMetadata(IDENTIFIER, "clarity_settings", env_name)
-    defaults = package_defaults(env_name, reduced_security=control.reduced_security_allowed(obj))
+    defaults = package_defaults(env_name, reduced_security=strictness.reduced_security_allowed(obj))
     for name, value in defaults.items():
         if key is not None and name != key.upper():
             continue

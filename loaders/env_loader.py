@@ -17,11 +17,11 @@ from typing import Any, Final
 from dynaconf.loaders.base import SourceMetadata
 from dynaconf.utils.parse_conf import boolean_fix, parse_with_toml
 
-from clarity_settings import data_values, schema
+from clarity_settings import data_values, names
 from clarity_settings.errors import ConfigurationError
 
 IDENTIFIER: Final = "env"
-PREFIX: Final = f"{schema.ENVVAR_PREFIX}_"
+PREFIX: Final = f"{names.ENVVAR_PREFIX}_"
 
 
 def load(
@@ -46,7 +46,7 @@ def load(
 
 def _variables() -> Iterator[tuple[str, tuple[str, ...], Callable[[str], object]]]:
     """The guide's names first, then CLARITY_* in name order, so a CLARITY_ form is set last and wins."""
-    for name in schema.GUIDE_VARIABLES:
+    for name in names.GUIDE_VARIABLES:
         if name in os.environ:
             yield name, (name,), str
     for variable in sorted(os.environ):

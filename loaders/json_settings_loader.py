@@ -6,11 +6,14 @@ provenance still names the SSM parameter, variable or file the text came from.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import provenance, schema
+from clarity_settings import provenance, rules
+from clarity_settings.names import CHECKSUMS
 
 
 def load(
@@ -22,12 +25,32 @@ def load(
     validate: bool = False,
 ) -> None:
     """Replace EXPECTED_MODEL_CHECKSUMS text with its mapping, digests in lower case."""
-    if key is not None and key.upper() != schema.CHECKSUMS:
+    if key is not None and key.upper() != CHECKSUMS:
         return
-    current = obj.store.get(schema.CHECKSUMS)
+    current = obj.store.get(CHECKSUMS)
     if current is None:
         return
-    decoded = schema.decode_checksums(current)
+    decoded = decode_checksums(current)
     if decoded != current:
-        source = provenance.last_source(obj, schema.CHECKSUMS) or SourceMetadata("json", "decoded")
-        obj.set(schema.CHECKSUMS, decoded, loader_identifier=source, validate=validate)
+        source = provenance.last_source(obj, CHECKSUMS) or SourceMetadata("json", "decoded")
+        obj.set(CHECKSUMS, decoded, loader_identifier=source, validate=validate)
+
+
+def decode_checksums(value: object) -> object:
+    """Decode the guide's JSON text and lower-case hex digests; bad input is left for the validator."""
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(decoded, str):
+            return value
+        value = decoded
+    if isinstance(value, Mapping):
+        return {
+            size: checksum.lower()
+            if isinstance(checksum, str) and rules.is_hex_digest(checksum)
+            else checksum
+            for size, checksum in value.items()
+        }
+    return value

@@ -17,7 +17,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from clarity_settings.cli import PROGRESS_THRESHOLD, hashing_progress, main
+from clarity_settings.cli import main
+from clarity_settings.cli.models import PROGRESS_THRESHOLD, hashing_progress
 from clarity_settings.integrity import MODEL_FILES, expected_checksums
 from tests.conftest import Project, Ssm
 from tests.ssm_proxy import ACCESS_DENIED

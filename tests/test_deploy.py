@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from clarity_settings import schema
+from clarity_settings import names
 from clarity_settings.cli import main
 from tests.conftest import Project
 
@@ -27,9 +27,9 @@ AWS_VARIABLES = {
 def library_reads(variable: str) -> bool:
     """Every variable README's table lists: the switcher, CLARITY_*, the guide's names, boto3's own."""
     return (
-        variable == schema.ENV_SWITCHER
-        or variable.startswith(f"{schema.ENVVAR_PREFIX}_")
-        or variable in schema.GUIDE_VARIABLES
+        variable == names.ENV_SWITCHER
+        or variable.startswith(f"{names.ENVVAR_PREFIX}_")
+        or variable in names.GUIDE_VARIABLES
         or variable in AWS_VARIABLES
     )
 
@@ -51,7 +51,7 @@ def test_the_dockerfile_sets_what_the_guides_production_image_sets_and_nothing_u
     assert all(library_reads(variable) for variable in environment)
     assert environment["CLARITY_USE_SSM"] == "true"
     assert {"CLARITY_SSM_PREFIX", "AWS_DEFAULT_REGION"} <= set(environment)
-    assert not set(schema.GUIDE_VARIABLES) & set(environment), "no secret may be baked into the image"
+    assert not set(names.GUIDE_VARIABLES) & set(environment), "no secret may be baked into the image"
 
 
 def test_compose_sets_what_the_guides_local_service_sets_and_nothing_unread() -> None:

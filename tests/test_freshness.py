@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from clarity_settings import SecretsManager
-from clarity_settings.freshness import JITTER
+from clarity_settings.settings import JITTER
 from tests.conftest import Project, Ssm
 from tests.ssm_proxy import THROTTLE, latency
 

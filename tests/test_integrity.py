@@ -14,11 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clarity_settings import SecretsManager
+from clarity_settings import ModelIntegrityError, ModelSetIntegrityError, SecretsManager
 from clarity_settings.integrity import (
     MODEL_FILES,
-    ModelIntegrityError,
-    ModelSetIntegrityError,
     expected_checksums,
     expected_checksums_json,
     sha256_file,
@@ -124,7 +122,7 @@ def test_the_scheme_is_hmac_sha256_of_the_hex_digest() -> None:
 
 
 def test_sign_digest_refuses_what_is_not_a_digest() -> None:
-    with pytest.raises(ValueError, match="64 hexadecimal characters"):
+    with pytest.raises(ModelIntegrityError, match="64 hexadecimal characters"):
         sign_digest("abc", KEY)
 
 
@@ -134,7 +132,7 @@ def test_a_genuine_model_is_verified_and_its_bytes_handed_over(
     path = path_of(model_dir, "medium")
     verified = verify_model(path, "medium", manager=manager)
     content = path.read_bytes()
-    assert (verified.path, verified.size, verified.bytes, verified.key) == (
+    assert (verified.path, verified.size, verified.length, verified.signed_by) == (
         path,
         "medium",
         len(content),
@@ -199,7 +197,7 @@ def test_checksums_signed_with_another_key_are_refused(project: Project, model_d
 def test_during_a_rotation_the_previous_key_still_verifies(project: Project, model_dir: Path) -> None:
     sizes = {size: path_of(model_dir, size) for size in MODEL_FILES}
     manager = manager_for(project, expected_checksums(sizes, OLD_KEY), key=KEY, previous=OLD_KEY)
-    assert verify_model(sizes["small"], "small", manager=manager).key == "previous"
+    assert verify_model(sizes["small"], "small", manager=manager).signed_by == "previous"
 
 
 def test_a_symbolic_link_is_refused(manager: SecretsManager, model_dir: Path) -> None:

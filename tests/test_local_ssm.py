@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from clarity_settings import local_ssm
-from clarity_settings.local_ssm import LocalSsm
+from clarity_settings.ssm import local
+from clarity_settings.ssm.local import LocalSsm
 
 SECRET = "seeded-local-secret-0123456789"
 
@@ -18,7 +18,7 @@ SECRET = "seeded-local-secret-0123456789"
 @pytest.fixture(scope="module")
 def server() -> Iterator[LocalSsm]:
     """A running local-ssm holding one seeded secret."""
-    with local_ssm.running() as running:
+    with local.running() as running:
         running.seed("/clarity/development", {"api_token": SECRET})
         yield running
 

@@ -46,7 +46,7 @@ def production(project: Project, ssm: Ssm, tmp_path: Path) -> tuple[Project, Pat
 def verifying_key(project: Project, models: Path) -> str:
     """Which key a service started now verifies the small model with."""
     manager = SecretsManager(settings=project.settings())
-    return verify_model(models / MODEL_FILES["small"], "small", manager=manager).key
+    return verify_model(models / MODEL_FILES["small"], "small", manager=manager).signed_by
 
 
 def test_the_rotation_runbook_never_leaves_a_moment_without_a_verifying_key(

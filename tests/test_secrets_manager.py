@@ -186,7 +186,7 @@ def test_invalid_constructor_options_are_refused(project: Project) -> None:
         SecretsManager(ssm_prefix="team/app")
     with pytest.raises(ConfigurationError, match="cache_ttl_seconds must be a finite, non-negative number"):
         SecretsManager(cache_ttl_seconds=-1)
-    with pytest.raises(TypeError, match="either settings or the SSM options"):
+    with pytest.raises(ConfigurationError, match="either settings or the SSM options"):
         SecretsManager(settings=project.settings(), ssm_prefix="/team/app")
 
 

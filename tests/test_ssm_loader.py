@@ -17,9 +17,10 @@ from dynaconf.utils.inspect import get_history
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clarity_settings import ConfigurationError, SsmMappingError, SsmUnavailableError, control
+from clarity_settings import ConfigurationError, SsmMappingError, SsmUnavailableError
+from clarity_settings.ssm import switch
+from clarity_settings.ssm.read import Parameter, map_parameters, setting_path
 from loaders import ssm_loader
-from loaders.ssm_loader import Parameter, map_parameters, setting_path
 from tests.conftest import Project, Ssm
 from tests.ssm_proxy import ACCESS_DENIED, DROP, SERVER_ERROR, THROTTLE
 
@@ -262,11 +263,11 @@ def test_auto_mode_stays_off_without_credentials_or_aws_compute(project: Project
     assert ssm.proxy.total == 0
 
 
-@pytest.mark.parametrize("marker", control.AWS_COMPUTE_MARKERS)
+@pytest.mark.parametrize("marker", switch.AWS_COMPUTE_MARKERS)
 def test_auto_mode_turns_on_for_aws_compute_without_local_credentials(marker: str) -> None:
-    assert not control.ssm_enabled({})
+    assert not switch.ssm_enabled(Dynaconf())
     os.environ[marker] = "present"
-    assert control.ssm_enabled({})
+    assert switch.ssm_enabled(Dynaconf())
 
 
 @pytest.mark.parametrize("value", ["maybe", "", "2", "on"])
@@ -389,7 +390,7 @@ def test_the_loader_works_in_any_dynaconf_object(tmp_path: Path, ssm_on: Ssm) ->
     settings = Dynaconf(
         envvar_prefix="MYAPP",
         root_path=str(tmp_path),
-        LOADERS_FOR_DYNACONF=["dynaconf.loaders.env_loader", "loaders.ssm_loader"],
+        LOADERS_FOR_DYNACONF=["clarity_settings.loaders.env_loader", "clarity_settings.loaders.ssm_loader"],
     )
     assert settings.API.TOKEN == "from-ssm"
 

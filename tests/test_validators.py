@@ -13,7 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from clarity_settings import ClaritySettingsError, InvalidSettingError
-from clarity_settings.validators import RuleContext, checksums_problem, signature_key_problem
+from clarity_settings.rules import RuleContext, checksums_problem, signature_key_problem
 from tests.conftest import Project
 
 GOOD_KEY = "k3y-" + "x" * 40

@@ -37,6 +37,6 @@ def create_app(**options: Any) -> Flask:
             model = verify_model(path, size, manager=manager)
         except ModelIntegrityError as error:
             return jsonify({"size": size, "verified": False, "error": str(error)}), 409
-        return jsonify({"size": size, "verified": True, "sha256": model.sha256, "key": model.key})
+        return jsonify({"size": size, "verified": True, "sha256": model.sha256, "signed_by": model.signed_by})
 
     return app

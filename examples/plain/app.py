@@ -24,7 +24,7 @@ def main(model_dir: str) -> int:
             print(f"{size}: {outcome if isinstance(outcome, Exception) else 'verified'}")
         return 1
     for size, model in results.items():
-        print(f"{size}: verified ({model.path.name}, key {model.key})")
+        print(f"{size}: verified ({model.path.name}, key {model.signed_by})")
     return 0
 
 

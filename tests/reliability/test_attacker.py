@@ -30,7 +30,8 @@ from clarity_settings import (
     SsmMappingError,
     create_settings,
     data_values,
-    documents,
+    file_formats,
+    names,
 )
 from clarity_settings.cli import main
 from tests.conftest import REGION, Project, Ssm
@@ -156,7 +157,7 @@ def outcome(target: Target, expected: object, names: str, read: Any) -> None:
 
 
 def _plain(value: object) -> object:
-    return documents.plain(value)
+    return data_values.plain(value)
 
 
 @EXAMPLES
@@ -225,7 +226,7 @@ def test_a_dotenv_value_is_data_wherever_the_token_sits(
 ) -> None:
     text, expected = placed(target.tokens()[index], placement, depth)
     os.environ.pop("CLARITY_PAYLOAD", None)
-    target.project.write(".env", documents.dotenv_text({"CLARITY_PAYLOAD": text}))
+    target.project.write(".env", file_formats.dotenv_text({"CLARITY_PAYLOAD": text}))
     settings_object = target.project.settings()
     outcome(target, expected, "CLARITY_PAYLOAD", lambda: settings_object.PAYLOAD)
 
@@ -272,7 +273,7 @@ def test_a_pull_into_toml_refuses_text_dynaconf_would_evaluate(
 RESERVED_NAMES = sorted(
     {name.lower() for name in data_values.DYNACONF_OPTIONS}
     | {"dynaconf_include", "dynaconf_merge", "dynaconf_merge_unique", "Includes-For-Dynaconf"}
-    | {name.lower() for name in data_values.CONTROL_SETTINGS}
+    | {name.lower() for name in names.CONTROL_SETTINGS}
 )
 
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clarity_settings import ClaritySettingsError, documents
-from clarity_settings.validators import RuleContext, checksums_problem
+from clarity_settings import ClaritySettingsError, file_formats
+from clarity_settings.rules import RuleContext, checksums_problem
 from tests.conftest import Project, Ssm
 
 GOOD_CHECKSUMS = json.dumps({size: "a" * 64 for size in ("small", "medium", "large")})
@@ -162,7 +162,7 @@ def arrives_exactly_or_is_refused(project: Project, value: str) -> None:
 def test_fuzzed_keys_through_dotenv(project: Project, value: str) -> None:
     value = LONG_ENOUGH + value
     os.environ.pop("MODEL_SIGNATURE_KEY", None)
-    project.write(".env", documents.dotenv_text({"MODEL_SIGNATURE_KEY": value}))
+    project.write(".env", file_formats.dotenv_text({"MODEL_SIGNATURE_KEY": value}))
     arrives_exactly_or_is_refused(project, value)
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from clarity_settings.checks import run_check
+from clarity_settings.cli.inspect import run_check
 
 
 class Command(BaseCommand):

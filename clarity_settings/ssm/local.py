@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from clarity_settings import control, parameters
 from clarity_settings.errors import ClaritySettingsError
+from clarity_settings.ssm import write
+from clarity_settings.ssm.client import DEFAULT_REGION, endpoint_client
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -35,27 +36,23 @@ class LocalSsm:
         """The variables that point boto3, and so this library, at the local endpoint."""
         return {
             "AWS_ENDPOINT_URL_SSM": self.url,
-            "AWS_DEFAULT_REGION": control.DEFAULT_REGION,
+            "AWS_DEFAULT_REGION": DEFAULT_REGION,
             **TEST_CREDENTIALS,
         }
 
     def client(self) -> SSMClient:
-        """A boto3 client for the local endpoint, whatever the environment says."""
-        import boto3
-
-        return boto3.client(
-            "ssm",
-            region_name=control.DEFAULT_REGION,
-            endpoint_url=self.url,
-            aws_access_key_id=TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        """A client for the local endpoint, whatever the environment says."""
+        return endpoint_client(
+            self.url,
+            access_key=TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            secret_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
 
     def seed(self, prefix: str, values: Mapping[str, str]) -> None:
         """Put each relative name under prefix as a SecureString."""
         client = self.client()
         for name, value in values.items():
-            parameters.put(client, parameters.absolute_name(name, prefix), value, overwrite=True)
+            write.put(client, write.absolute_name(name, prefix), value, overwrite=True)
 
 
 def free_port() -> int:

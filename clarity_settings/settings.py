@@ -1,5 +1,6 @@
-"""How fresh a value is: a settings object whose SSM values live for a jittered TTL.
+"""The settings object: its layers (create_settings, dynaconf_options) and how fresh its values are.
 
+SSM values live for a jittered TTL.
 Within the TTL a read is dynaconf's own attribute lookup plus one clock comparison: no lock, no
 request. The first read after it builds a complete new copy of the settings (every layer, SSM
 included, through the same loaders), validates it and swaps it in with one assignment, so readers
@@ -16,23 +17,33 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from dynaconf import LazySettings
 from dynaconf.base import Settings
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
-from clarity_settings import local_files, schema, ssm_state
+from clarity_settings import local_files, names
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError
-from clarity_settings.ssm_state import SsmContext
+from clarity_settings.rules import build_validators
+from clarity_settings.ssm.health import SsmHealth, Status
+from clarity_settings.ssm.switch import SsmContext, attach
 
 log = logging.getLogger("clarity_settings")
 
 JITTER: Final = 0.10
 FIRST_BACKOFF_SECONDS: Final = 1.0
 MAX_BACKOFF_SECONDS: Final = 60.0
-DEFAULT_TTL_SECONDS: Final = 300.0
+
+LOADERS: Final = (
+    "clarity_settings.loaders.env_loader",
+    "clarity_settings.loaders.ssm_loader",
+    "clarity_settings.loaders.defaults_loader",
+    "clarity_settings.loaders.json_settings_loader",
+    "clarity_settings.loaders.environment_guard",
+)
+"""Run after the files: variables, SSM, defaults, JSON decoding, then the check that the environment held."""
 
 Clock = Callable[[], float]
 
@@ -49,7 +60,7 @@ class ClarityInstance(Settings):  # type: ignore[misc]
         clarity_search_parents: bool = False,
         **kwargs: Any,
     ) -> None:
-        ssm_state.attach(self, clarity_ssm or SsmContext())
+        attach(self, clarity_ssm or SsmContext())
         files, settings_module, dotenv = local_files.prepare(
             kwargs.get("SETTINGS_FILE_FOR_DYNACONF"),
             settings_module,
@@ -118,7 +129,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     @property
     def stale(self) -> bool:
         """True while the values held come from before a refresh that failed."""
-        return self.ssm_context.health.status == ssm_state.UNHEALTHY and self._wrapped is not empty
+        return self.ssm_context.health.status is Status.UNHEALTHY and self._wrapped is not empty
 
     @property
     def instance(self) -> Any:
@@ -130,15 +141,14 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     def unload(self) -> None:
         """Drop every loaded value and the SSM health: the next read loads all layers again."""
         with self._lock():
-            self.ssm_context.health = ssm_state.SsmHealth()
+            self.ssm_context.health = SsmHealth()
             self.__dict__.update(_wrapped=empty, _expires_at=-math.inf, _failures=0)
 
     def ttl_seconds(self) -> float:
         """The TTL in force: the override given in code, else SECRETS_CACHE_TTL."""
         if self._ttl_override is not None:
             return float(self._ttl_override)
-        value = self._wrapped.get(schema.CACHE_TTL, DEFAULT_TTL_SECONDS)
-        return float(value)
+        return float(self._wrapped.get(names.CACHE_TTL))
 
     def expire(self) -> None:
         """Make the next read refresh (refresh_cache's doing), without fetching now.
@@ -210,7 +220,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         candidate.__core__.config.loaded_by_loaders.clear()
         try:
             candidate.reload()
-            if self.ssm_context.health.status == ssm_state.UNHEALTHY:
+            if self.ssm_context.health.status is Status.UNHEALTHY:
                 self._schedule_retry(expiries_seen)
                 return
             candidate.validators.validate()
@@ -229,9 +239,9 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
 
     def _schedule_after_load(self, expiries_seen: int) -> None:
         status = self.ssm_context.health.status
-        if status in {ssm_state.DISABLED, ssm_state.UNKNOWN}:
+        if status in {Status.DISABLED, Status.UNKNOWN}:
             self._set_expiry(math.inf, expiries_seen)
-        elif status == ssm_state.UNHEALTHY:
+        elif status is Status.UNHEALTHY:
             self._schedule_retry(expiries_seen)
         else:
             self.__dict__["_failures"] = 0
@@ -245,54 +255,47 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         self._set_expiry(self._clock() + backoff * self._rng.uniform(1 - JITTER, 1 + JITTER), expiries_seen)
 
 
-class Freshness(Protocol):
-    """What the secrets manager needs to know about how fresh a settings object is."""
-
-    @property
-    def instance(self) -> Any: ...
-
-    @property
-    def ssm_context(self) -> SsmContext: ...
-
-    @property
-    def stale(self) -> bool: ...
-
-    def ttl_seconds(self) -> float: ...
-
-    def expire(self) -> None: ...
+def _options(overrides: dict[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "envvar_prefix": names.ENVVAR_PREFIX,
+        "environments": True,
+        "env_switcher": names.ENV_SWITCHER,
+        "env": names.DEVELOPMENT,
+        "settings_files": list(local_files.SETTINGS_FILES),
+        "merge_enabled": False,
+        "loaders": list(LOADERS),
+        "validators": build_validators(),
+    }
+    options.update(overrides)
+    return options
 
 
-class LoadedOnce:
-    """The freshness of a plain Dynaconf object built from dynaconf_options() (Flask, Django): loaded once."""
+def dynaconf_options(*, search_parent_directories: bool = False, **overrides: Any) -> dict[str, Any]:
+    """Keyword arguments that make any Dynaconf object (Flask, Django) read settings as ``settings`` does.
 
-    def __init__(self, settings: Any) -> None:
-        self.settings = settings
-
-    @property
-    def instance(self) -> Any:
-        """The dynaconf Settings behind a LazySettings, loaded if it was not yet."""
-        self.settings.get(schema.SSM_PREFIX)
-        return getattr(self.settings, "_wrapped", self.settings)
-
-    @property
-    def ssm_context(self) -> SsmContext:
-        """The context the SSM loader attached to the loaded settings."""
-        return ssm_state.context_of(self.instance)
-
-    @property
-    def stale(self) -> bool:
-        """Values are stale when the last SSM read failed."""
-        return self.ssm_context.health.status == ssm_state.UNHEALTHY
-
-    def ttl_seconds(self) -> float:
-        """SECRETS_CACHE_TTL as configured, though nothing refreshes on it here."""
-        return float(self.settings.get(schema.CACHE_TTL, DEFAULT_TTL_SECONDS))
-
-    def expire(self) -> None:
-        """Read every layer again now: a load-once object has no next-read refresh."""
-        self.settings.reload()
+    Relative settings files are resolved against root_path or the working directory now, and .env
+    is read now, because dynaconf's own search climbs parent directories.
+    """
+    options = _options(overrides)
+    files, _, _ = local_files.prepare(
+        options.pop("settings_file", None) or options.pop("settings_files"),
+        None,
+        root_path=options.get("root_path"),
+        dotenv=options.get("dotenv_path"),
+        load_dotenv=bool(options.pop("load_dotenv", True)),
+        search_parents=search_parent_directories,
+    )
+    return {**options, "settings_files": files, "load_dotenv": False}
 
 
-def freshness_of(settings: Any) -> Freshness:
-    """ClaritySettings answers for itself; any other Dynaconf object is loaded once."""
-    return settings if isinstance(settings, ClaritySettings) else LoadedOnce(settings)
+def create_settings(**overrides: Any) -> ClaritySettings:
+    """A new, lazily loaded settings object whose SSM values stay fresh; ``settings`` is one of these."""
+    return ClaritySettings(**_options(overrides))
+
+
+def loaded(settings: Any) -> Any:
+    """The dynaconf Settings behind any settings object (ClaritySettings, LazySettings, Settings), loaded."""
+    if isinstance(settings, ClaritySettings):
+        return settings.instance
+    settings.current_env  # noqa: B018 - any attribute read makes a LazySettings load
+    return getattr(settings, "_wrapped", settings)

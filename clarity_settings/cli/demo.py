@@ -19,9 +19,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from clarity_settings import inspection, integrity, local_ssm, parameters, schema
-from clarity_settings.options import create_settings
+from clarity_settings import integrity, names, provenance
 from clarity_settings.secrets_manager import SecretsManager
+from clarity_settings.settings import create_settings
+from clarity_settings.ssm import local, write
 
 ENVIRONMENTS: Final = ("development", "staging", "production")
 DEMO_TTL_SECONDS: Final = 1.0
@@ -31,7 +32,7 @@ MiB: Final = 1 << 20
 def run(console: Console) -> None:
     """Run every step, printing what a person needs to follow it."""
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="clarity-demo-") as scratch, local_ssm.running() as server:
+    with tempfile.TemporaryDirectory(prefix="clarity-demo-") as scratch, local.running() as server:
         console.rule("[bold]clarity-settings demo")
         console.print(
             f"local SSM at {server.url} (moto's server); AWS_ENDPOINT_URL_SSM points the library at it"
@@ -57,7 +58,7 @@ def write_models(directory: Path) -> dict[str, Path]:
     return paths
 
 
-def seed(server: local_ssm.LocalSsm, env: str, models: dict[str, Path]) -> str:
+def seed(server: local.LocalSsm, env: str, models: dict[str, Path]) -> str:
     """A fresh key and the models' signed checksums under /clarity/<env>; returns the key."""
     key = secrets.token_urlsafe(48)
     server.seed(
@@ -73,9 +74,9 @@ def seed(server: local_ssm.LocalSsm, env: str, models: dict[str, Path]) -> str:
 
 def load(env: str) -> object:
     """A settings object for env, as a service started with ENV_FOR_DYNACONF=env would have."""
-    os.environ[schema.ENV_SWITCHER] = env
+    os.environ[names.ENV_SWITCHER] = env
     settings = create_settings()
-    settings.get(schema.SSM_PREFIX)
+    settings.instance  # noqa: B018 - load now, inside this environment
     return settings
 
 
@@ -83,7 +84,7 @@ def show_environment(console: Console, env: str) -> None:
     """The show table and the health summary of one environment."""
     settings = load(env)
     table = Table("key", "value", "source", title=f"ENV_FOR_DYNACONF={env}", box=None, title_justify="left")
-    for row in inspection.describe(settings):
+    for row in provenance.rows(settings):
         table.add_row(Text(row.key), Text(row.value), Text(row.source))
     console.print(table)
     health = SecretsManager(settings=settings).health_check()
@@ -97,20 +98,22 @@ def verify(console: Console, settings: object, models: dict[str, Path]) -> None:
     """Verify the three model files against the production checksums."""
     results = integrity.verify_models(models, manager=SecretsManager(settings=settings))
     for size, model in results.items():
-        console.print(f"verified {size:<6} {model.path.name}  sha256 {model.sha256[:12]}...  key {model.key}")
+        console.print(
+            f"verified {size:<6} {model.path.name}  sha256 {model.sha256[:12]}...  key {model.signed_by}"
+        )
 
 
 def rotate(
-    console: Console, server: local_ssm.LocalSsm, settings: object, models: dict[str, Path], old_key: str
+    console: Console, server: local.LocalSsm, settings: object, models: dict[str, Path], old_key: str
 ) -> None:
     """Publish a new key, keep the old one as previous, re-sign; the settings pick it up after the TTL."""
     new_key = secrets.token_urlsafe(48)
     client = server.client()
     prefix = "/clarity/production"
-    parameters.put(client, f"{prefix}/model_signature_key_previous", old_key, overwrite=True)
-    parameters.put(client, f"{prefix}/model_signature_key", new_key, overwrite=True)
+    write.put(client, f"{prefix}/model_signature_key_previous", old_key, overwrite=True)
+    write.put(client, f"{prefix}/model_signature_key", new_key, overwrite=True)
     signed = json.dumps(integrity.expected_checksums(models, new_key))
-    parameters.put(client, f"{prefix}/expected_model_checksums", signed, overwrite=True)
+    write.put(client, f"{prefix}/expected_model_checksums", signed, overwrite=True)
     console.print("\nrotated the production key in SSM (old key kept as model_signature_key_previous)")
     console.print(f"  right away:      MODEL_SIGNATURE_KEY from {_key_source(settings)}")
     time.sleep(DEMO_TTL_SECONDS * 1.2)
@@ -118,4 +121,4 @@ def rotate(
 
 
 def _key_source(settings: object) -> str:
-    return next(row.source for row in inspection.describe(settings) if row.key == schema.SIGNATURE_KEY)
+    return next(row.source for row in provenance.rows(settings) if row.key == names.SIGNATURE_KEY)

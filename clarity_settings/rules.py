@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from dynaconf import Validator
 
-from clarity_settings import control, schema
-from clarity_settings.errors import InvalidSettingError
+from clarity_settings import names, strictness
+from clarity_settings.errors import ConfigurationError, InvalidSettingError
+from clarity_settings.ssm import switch
 
 log = logging.getLogger("clarity_settings")
 
@@ -24,7 +26,32 @@ MIN_KEY_LENGTH: Final = 32
 MAX_KEY_LENGTH: Final = 4096
 
 _MISSING: Final = object()
-_REDUCED: Final = schema.control_variable(schema.ALLOW_REDUCED_SECURITY)
+_REDUCED: Final = names.control_variable(names.ALLOW_REDUCED_SECURITY)
+
+DEVELOPMENT_PLACEHOLDER_MARK: Final = "insecure-development"
+GUIDE_EXAMPLE_KEYS: Final = frozenset(
+    {"dev-test-key-only", "dev-key", "fallback-key", "your-secure-hmac-key-here"}
+)
+GUIDE_EXAMPLE_CHECKSUMS: Final = frozenset({"dev", "fallback-checksum"})
+_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def is_placeholder_key(value: str) -> bool:
+    """Recognise the development placeholders and the guide's example keys, which never protect anything."""
+    return DEVELOPMENT_PLACEHOLDER_MARK in value.lower() or value in GUIDE_EXAMPLE_KEYS
+
+
+def are_placeholder_checksums(checksums: Mapping[str, object]) -> bool:
+    """The development defaults and the guide's examples: every value a placeholder, none a digest."""
+    return bool(checksums) and all(
+        isinstance(value, str) and (value in GUIDE_EXAMPLE_CHECKSUMS or value.startswith("dev-checksum-"))
+        for value in checksums.values()
+    )
+
+
+def is_hex_digest(value: str) -> bool:
+    """A SHA-256 sized hexadecimal string, in either case."""
+    return _HEX_DIGEST.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -38,7 +65,7 @@ class RuleContext:
     @property
     def strict(self) -> bool:
         """Outside development every rule fails closed."""
-        return not schema.is_development(self.env)
+        return not strictness.is_development(self.env)
 
 
 Check = Callable[[Any, RuleContext], str | None]
@@ -81,10 +108,11 @@ class Rule(Validator):  # type: ignore[misc]
         """Raise InvalidSettingError when the setting breaks the rule in the current environment."""
         if not _selected(self.name, only, exclude):
             return
+        env = str(settings.current_env).lower()
         context = RuleContext(
-            env=str(settings.current_env).lower(),
-            prefix=str(settings.get(schema.SSM_PREFIX) or ""),
-            reduced_security=control.reduced_security_allowed(settings),
+            env=env,
+            prefix=_prefix_for_messages(settings, env),
+            reduced_security=strictness.reduced_security_allowed(settings),
         )
         value = settings.get(self.name, default=_MISSING)
         problem = self._problem(value, context)
@@ -102,6 +130,14 @@ class Rule(Validator):  # type: ignore[misc]
                 return f"is required in {context.env}"
             return None
         return self.check(value, context)
+
+
+def _prefix_for_messages(settings: Any, env: str) -> str:
+    """The prefix remedies name; an invalid one is reported by the SSM_PREFIX rule itself."""
+    try:
+        return switch.prefix_of(settings, env)
+    except ConfigurationError:
+        return "<prefix>"
 
 
 def _selected(name: str, only: str | Sequence[str] | None, exclude: str | Sequence[str] | None) -> bool:
@@ -140,9 +176,9 @@ def signature_key_problem(value: Any, context: RuleContext) -> str | None:
         return "holds bytes that are not UTF-8; check the encoding of the file or variable it came from"
     if len(value) > MAX_KEY_LENGTH:
         return f"is longer than {MAX_KEY_LENGTH} characters (an HMAC key gains nothing past 64 bytes)"
-    if context.strict and schema.is_placeholder_key(value) and not context.reduced_security:
+    if context.strict and is_placeholder_key(value) and not context.reduced_security:
         return f"is a development placeholder, which {context.env} refuses"
-    if context.strict and len(value) < MIN_KEY_LENGTH and not schema.is_placeholder_key(value):
+    if context.strict and len(value) < MIN_KEY_LENGTH and not is_placeholder_key(value):
         return f"is shorter than the {MIN_KEY_LENGTH} characters {context.env} requires"
     return None
 
@@ -158,7 +194,7 @@ def _is_utf8(text: str) -> bool:
 
 def signature_key_caution(value: Any, context: RuleContext) -> str | None:
     """Say out loud when a service runs on a placeholder key."""
-    if not isinstance(value, str) or not schema.is_placeholder_key(value):
+    if not isinstance(value, str) or not is_placeholder_key(value):
         return None
     if context.strict:
         return f"is an insecure placeholder: {context.env} runs with reduced security because {_REDUCED}=true"
@@ -171,18 +207,18 @@ def checksums_problem(value: Any, context: RuleContext) -> str | None:
         return _undecodable_json_problem(value)
     if not isinstance(value, Mapping):
         return f"must be a JSON object mapping model size to checksum, not {describe_type(value)}"
-    unknown = sorted(str(size) for size in value if size not in schema.MODEL_SIZES)
+    unknown = sorted(str(size) for size in value if size not in names.MODEL_SIZES)
     if unknown:
-        return f"names unknown model sizes {_names(unknown)}; the sizes are {_names(schema.MODEL_SIZES)}"
+        return f"names unknown model sizes {_names(unknown)}; the sizes are {_names(names.MODEL_SIZES)}"
     not_text = [size for size, checksum in value.items() if not isinstance(checksum, str) or not checksum]
     if not_text:
         return f"has checksums that are not text or are empty for {_names(not_text)}"
-    if not context.strict or (context.reduced_security and schema.are_placeholder_checksums(value)):
+    if not context.strict or (context.reduced_security and are_placeholder_checksums(value)):
         return None
-    missing = [size for size in schema.MODEL_SIZES if size not in value]
+    missing = [size for size in names.MODEL_SIZES if size not in value]
     if missing:
-        return f"lacks {_names(missing)}; {context.env} needs all of {_names(schema.MODEL_SIZES)}"
-    not_hex = [size for size, checksum in value.items() if not schema.is_hex_digest(checksum)]
+        return f"lacks {_names(missing)}; {context.env} needs all of {_names(names.MODEL_SIZES)}"
+    not_hex = [size for size, checksum in value.items() if not is_hex_digest(checksum)]
     if not_hex:
         return f"has checksums for {_names(not_hex)} that are not 64 hexadecimal characters"
     return None
@@ -190,7 +226,7 @@ def checksums_problem(value: Any, context: RuleContext) -> str | None:
 
 def checksums_caution(value: Any, context: RuleContext) -> str | None:
     """Say out loud when a service runs on placeholder checksums, which verify nothing."""
-    if not isinstance(value, Mapping) or not schema.are_placeholder_checksums(value):
+    if not isinstance(value, Mapping) or not are_placeholder_checksums(value):
         return None
     if context.strict:
         return f"holds placeholders: {context.env} runs with reduced security because {_REDUCED}=true"
@@ -224,66 +260,66 @@ def cache_ttl_problem(value: Any, context: RuleContext | None) -> str | None:  #
 
 def ssm_prefix_check(value: Any, context: RuleContext) -> str | None:  # noqa: ARG001 - same in every env
     """SSM_PREFIX: an absolute SSM path of at most 15 levels in the characters SSM allows."""
-    return schema.ssm_prefix_problem(value)
+    return switch.prefix_problem(value)
 
 
 def _key_remedy(context: RuleContext) -> str:
     return (
         f"set the SSM parameter {context.prefix}/model_signature_key "
-        f"or the environment variable {schema.SIGNATURE_KEY}"
+        f"or the environment variable {names.SIGNATURE_KEY}"
     )
 
 
 def _previous_key_remedy(context: RuleContext) -> str:
     return (
         f"fix or delete the SSM parameter {context.prefix}/model_signature_key_previous "
-        f"or the environment variable {schema.PREVIOUS_SIGNATURE_KEY}"
+        f"or the environment variable {names.PREVIOUS_SIGNATURE_KEY}"
     )
 
 
 def _checksums_remedy(context: RuleContext) -> str:
     return (
         f"publish signed checksums as the SSM parameter {context.prefix}/expected_model_checksums "
-        f"or the environment variable {schema.CHECKSUMS}"
+        f"or the environment variable {names.CHECKSUMS}"
     )
 
 
 def _ttl_remedy(_: RuleContext) -> str:
-    return f"set {schema.control_variable(schema.CACHE_TTL)} to a number of seconds such as 300"
+    return f"set {names.control_variable(names.CACHE_TTL)} to a number of seconds such as 300"
 
 
 def _prefix_remedy(_: RuleContext) -> str:
-    return schema.PREFIX_REMEDY
+    return switch.PREFIX_REMEDY
 
 
 def build_validators() -> list[Validator]:
     """The validators every clarity settings object runs at first use and on validators.validate()."""
     return [
         Rule(
-            schema.SIGNATURE_KEY,
+            names.SIGNATURE_KEY,
             signature_key_problem,
             remedy=_key_remedy,
             required_outside_development=True,
             caution=signature_key_caution,
         ),
-        Rule(schema.PREVIOUS_SIGNATURE_KEY, signature_key_problem, remedy=_previous_key_remedy),
+        Rule(names.PREVIOUS_SIGNATURE_KEY, signature_key_problem, remedy=_previous_key_remedy),
         Rule(
-            schema.CHECKSUMS,
+            names.CHECKSUMS,
             checksums_problem,
             remedy=_checksums_remedy,
             required_outside_development=True,
             caution=checksums_caution,
         ),
         Rule(
-            schema.CACHE_TTL,
+            names.CACHE_TTL,
             cache_ttl_problem,
             remedy=_ttl_remedy,
-            label=schema.control_label(schema.CACHE_TTL),
+            label=names.control_label(names.CACHE_TTL),
         ),
         Rule(
-            schema.SSM_PREFIX,
+            names.SSM_PREFIX,
             ssm_prefix_check,
             remedy=_prefix_remedy,
-            label=schema.control_label(schema.SSM_PREFIX),
+            label=names.control_label(names.SSM_PREFIX),
         ),
     ]

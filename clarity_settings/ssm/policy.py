@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from clarity_settings import schema
 from clarity_settings.errors import ConfigurationError
+from clarity_settings.ssm.switch import checked_prefix
 
 _ACCOUNT = re.compile(r"\*|[0-9]{12}")
 _REGION = re.compile(r"\*|[a-z]{2}(-[a-z]+)+-[0-9]")
@@ -22,14 +22,12 @@ def read_policy(
 
     DescribeParameters is left out on purpose: AWS cannot limit it to a path, and nothing here needs it.
     """
-    problem = schema.ssm_prefix_problem(prefix)
-    if problem is not None:
-        raise ConfigurationError(f"--prefix {problem}: use a path such as /clarity/production")
+    path = checked_prefix(prefix, "--prefix")
     if _ACCOUNT.fullmatch(account) is None:
         raise ConfigurationError("--account must be a 12-digit AWS account ID (or * for any)")
     if _REGION.fullmatch(region) is None:
         raise ConfigurationError("--region must be an AWS region such as eu-west-1 (or * for any)")
-    parameters = f"arn:{partition}:ssm:{region}:{account}:parameter{prefix.rstrip('/')}"
+    parameters = f"arn:{partition}:ssm:{region}:{account}:parameter{path}"
     conditions: dict[str, dict[str, str]] = {
         "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": f"{parameters}/*"}
     }

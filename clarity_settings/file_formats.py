@@ -17,13 +17,10 @@ from typing import Any, Final
 from dotenv import dotenv_values
 from dynaconf.utils.parse_conf import parse_with_toml
 
-from clarity_settings import data_values, schema
+from clarity_settings import data_values, names
 from clarity_settings.errors import ConfigurationError
 
-CONTROL_SETTINGS: Final = frozenset(
-    {schema.USE_SSM, schema.SSM_PREFIX, schema.CACHE_TTL, schema.ALLOW_REDUCED_SECURITY}
-)
-_PREFIX: Final = f"{schema.ENVVAR_PREFIX}_"
+_PREFIX: Final = f"{names.ENVVAR_PREFIX}_"
 _ENV_ESCAPES: Final = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -68,13 +65,13 @@ def file_kind(path: Path) -> str:
 
 def _from_variables(variables: Mapping[str, str]) -> dict[str, str]:
     """The guide's names and CLARITY_* settings (not the control variables) as parameter names."""
-    names: dict[str, str] = {}
+    found: dict[str, str] = {}
     for variable, value in variables.items():
-        if variable in schema.GUIDE_VARIABLES:
-            names[variable.lower()] = value
-        elif variable.startswith(_PREFIX) and variable[len(_PREFIX) :].upper() not in CONTROL_SETTINGS:
-            names[variable[len(_PREFIX) :].lower().replace("__", "/")] = value
-    return names
+        if variable in names.GUIDE_VARIABLES:
+            found[variable.lower()] = value
+        elif variable.startswith(_PREFIX) and variable[len(_PREFIX) :].upper() not in names.CONTROL_SETTINGS:
+            found[variable[len(_PREFIX) :].lower().replace("__", "/")] = value
+    return found
 
 
 def flatten(data: Mapping[str, Any]) -> dict[str, str]:
@@ -87,18 +84,18 @@ def leaves(data: Mapping[str, Any], base: str = "") -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in data.items():
         name = f"{base}{str(key).lower()}"
-        if isinstance(value, Mapping) and name.upper() != schema.CHECKSUMS:
+        if isinstance(value, Mapping) and name.upper() != names.CHECKSUMS:
             found.update(leaves(value, f"{name}/"))
-        elif base or name.upper() not in CONTROL_SETTINGS:
+        elif base or name.upper() not in names.CONTROL_SETTINGS:
             found[name] = value
     return found
 
 
 def as_text(name: str, value: object) -> str:
     """The text to store for a value, typed with a dynaconf token unless it is text already."""
-    if name.upper() == schema.CHECKSUMS or isinstance(value, Mapping | list):
-        text = json.dumps(plain(value))
-        return text if name.upper() == schema.CHECKSUMS else f"@json {text}"
+    if name.upper() == names.CHECKSUMS or isinstance(value, Mapping | list):
+        text = json.dumps(data_values.plain(value))
+        return text if name.upper() == names.CHECKSUMS else f"@json {text}"
     if isinstance(value, bool):
         return f"@bool {str(value).lower()}"
     if isinstance(value, int):
@@ -108,28 +105,24 @@ def as_text(name: str, value: object) -> str:
     return str(value)
 
 
-def plain(value: object) -> object:
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
-
-
 def environment_variables(settings: Mapping[str, Any]) -> dict[str, str]:
     """Settings as the environment variables that reproduce them: guide names, else CLARITY_*.
 
-    CLARITY_* values are written the way dynaconf types them back (``4``, ``true``), so only text
-    that would change type needs ``@str``.
+    CLARITY_* values are written the way they are typed back (``4``, ``true``), so only text that
+    would change type needs ``@str``.
     """
-    variables: dict[str, str] = {}
-    for name, value in leaves(settings).items():
-        key = name.upper()
-        if key in schema.GUIDE_VARIABLES:
-            variables[key] = as_text(name, value)
-        else:
-            variables[_PREFIX + key.replace("/", "__")] = _typed_text(value)
-    return variables
+    return {
+        variable_name(name): as_text(name, value)
+        if variable_name(name) == name.upper()
+        else _typed_text(value)
+        for name, value in leaves(settings).items()
+    }
+
+
+def variable_name(name: str) -> str:
+    """The variable for a parameter name: the guide's unprefixed names as they are, else CLARITY_<NAME>."""
+    key = name.upper()
+    return key if key in names.GUIDE_VARIABLES else _PREFIX + key.replace("/", "__")
 
 
 def _typed_text(value: object) -> str:
@@ -144,15 +137,12 @@ def _typed_text(value: object) -> str:
 
 def variables_for(parameters: Mapping[str, str]) -> dict[str, str]:
     """Parameter names and texts as environment variables that read back to the same values."""
-    variables: dict[str, str] = {}
-    for name, text in parameters.items():
-        key = name.upper()
-        if key in schema.GUIDE_VARIABLES:
-            variables[key] = text
-        else:
-            variable = _PREFIX + key.replace("/", "__")
-            variables[variable] = text if _reads_back_as_text(text) else f"@str {text}"
-    return variables
+    return {
+        variable_name(name): text
+        if variable_name(name) == name.upper() or _reads_back_as_text(text)
+        else f"@str {text}"
+        for name, text in parameters.items()
+    }
 
 
 def _reads_back_as_text(text: str) -> bool:

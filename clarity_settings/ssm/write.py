@@ -1,13 +1,12 @@
 """Publishing to Parameter Store: names under the prefix, plans of what would change, and writes.
 
-The loader only ever reads; this module is what the command line uses to put, list and compare.
+The loader only ever reads; this module is what the command line uses to put and compare.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from clarity_settings.errors import ConfigurationError
@@ -16,17 +15,6 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
 PARAMETER_TYPES: Final = ("SecureString", "String", "StringList")
-
-
-@dataclass(frozen=True)
-class StoredParameter:
-    """A parameter as SSM holds it; value is None when it was listed without decryption."""
-
-    name: str
-    type: str
-    version: int
-    last_modified: datetime | None
-    value: str | None
 
 
 @dataclass(frozen=True)
@@ -42,34 +30,6 @@ def absolute_name(name: str, prefix: str) -> str:
     if not name or name.strip() != name:
         raise ConfigurationError("a parameter name must not be empty or have surrounding blanks")
     return name if name.startswith("/") else f"{prefix}/{name.lstrip('/')}"
-
-
-def relative_name(name: str, prefix: str) -> str:
-    """The part of a full parameter name below the prefix."""
-    return name[len(prefix) :].lstrip("/")
-
-
-def read_all(client: SSMClient, prefix: str, *, decrypt: bool) -> dict[str, StoredParameter]:
-    """Every parameter under prefix by relative name; values only when decrypt is true."""
-    pages = client.get_paginator("get_parameters_by_path").paginate(
-        Path=prefix, Recursive=True, WithDecryption=decrypt, PaginationConfig={"PageSize": 10}
-    )
-    return {
-        relative_name(item["Name"], prefix): StoredParameter(
-            name=item["Name"],
-            type=item["Type"],
-            version=item["Version"],
-            last_modified=item.get("LastModifiedDate"),
-            value=item["Value"] if decrypt else None,
-        )
-        for page in pages
-        for item in page["Parameters"]
-    }
-
-
-def read_values(client: SSMClient, prefix: str) -> dict[str, str]:
-    """Every parameter's decrypted text under prefix, by relative name."""
-    return {name: stored.value or "" for name, stored in read_all(client, prefix, decrypt=True).items()}
 
 
 def plan(current: Mapping[str, str], wanted: Mapping[str, str]) -> list[Change]:

@@ -1,0 +1,66 @@
+"""Tools for a developer's machine and for operators: `local-ssm`, `demo` and `iam-policy`."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from clarity_settings import file_formats
+from clarity_settings.cli.common import active_prefix, console, env_option, prefix_settings, print_json
+from clarity_settings.ssm import local, policy
+
+
+@click.command("iam-policy")
+@click.option("--prefix", default=None, help="SSM path (default: the active environment's prefix).")
+@click.option("--partition", default="aws", show_default=True)
+@click.option("--region", default="*", show_default=True)
+@click.option(
+    "--account", default="*", show_default=True, help="The 12-digit account that holds the parameters."
+)
+@click.option("--kms-key", default="*", show_default=True, help="ID or ARN of the key the SecureStrings use.")
+@env_option
+def iam_policy(prefix: str | None, partition: str, region: str, account: str, kms_key: str) -> None:
+    """The least-privilege IAM policy for the requests this library makes."""
+    path = prefix or active_prefix()
+    print_json(policy.read_policy(path, partition=partition, region=region, account=account, kms_key=kms_key))
+
+
+@click.command("local-ssm")
+@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
+@click.option(
+    "--seed",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A .env, TOML or JSON file to put under the prefix.",
+)
+@env_option
+def local_ssm_command(port: int, seed: Path | None) -> None:
+    """An SSM endpoint on 127.0.0.1 (moto's server) until Ctrl-C, printing the variables that use it."""
+    settings = prefix_settings()
+    with local.running(port) as server:
+        if seed is not None:
+            server.seed(
+                active_prefix(settings), file_formats.read_parameters(seed, str(settings.current_env))
+            )
+        for variable, value in server.environment().items():
+            click.echo(f"export {variable}={value}")
+        click.echo(f"# serving SSM at {server.url}; Ctrl-C stops it", err=True)
+        sys.stdout.flush()
+        try:
+            _wait_forever()
+        except KeyboardInterrupt:
+            click.echo("# stopped", err=True)
+
+
+def _wait_forever() -> None:
+    threading.Event().wait()
+
+
+@click.command()
+def demo() -> None:
+    """The whole job on a local SSM: seed three environments, load, verify models, rotate the key."""
+    from clarity_settings.cli.demo import run
+
+    run(console())

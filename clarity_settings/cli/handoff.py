@@ -1,0 +1,86 @@
+"""`export` and `exec`: the resolved settings handed to another process, Docker or Kubernetes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from clarity_settings import data_values, file_formats, names, provenance
+from clarity_settings.cli.common import active_prefix, env_option, load_settings, print_json
+from clarity_settings.errors import ConfigurationError
+from clarity_settings.settings import ClaritySettings
+from clarity_settings.ssm.client import DEFAULT_REGION
+
+EXPORT_FORMATS = click.Choice(["dotenv", "json", "k8s-secret", "k8s-configmap"])
+
+
+@click.command("export")
+@click.option("--format", "output", type=EXPORT_FORMATS, default="dotenv", show_default=True)
+@click.option("--name", default=None, help="metadata.name for Kubernetes objects.")
+@env_option
+def export(output: str, name: str | None) -> None:
+    """The resolved settings as a .env file, JSON, or the guide's Kubernetes Secret and ConfigMap."""
+    settings = load_settings(validate=True)
+    values = handed_on(settings)
+    if output == "json":
+        print_json(data_values.plain(values))
+    elif output == "dotenv":
+        click.echo(file_formats.dotenv_text(file_formats.environment_variables(values)), nl=False)
+    elif output == "k8s-secret":
+        click.echo(
+            kubernetes_object("Secret", name or "clarity-secrets", file_formats.environment_variables(values))
+        )
+    else:
+        click.echo(kubernetes_object("ConfigMap", name or "clarity-config", control_variables(settings)))
+
+
+def handed_on(settings: ClaritySettings) -> dict[str, Any]:
+    """What export and exec pass to another process: every application setting but the control ones."""
+    return {
+        key: value
+        for key, value in provenance.application_settings(settings).items()
+        if key not in names.CONTROL_SETTINGS
+    }
+
+
+def control_variables(settings: ClaritySettings) -> dict[str, str]:
+    """The guide's ConfigMap: whether and where to read SSM, in which region."""
+    return {
+        names.ENV_SWITCHER: str(settings.current_env).lower(),
+        names.control_variable(names.USE_SSM): "true",
+        names.control_variable(names.SSM_PREFIX): active_prefix(settings),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION),
+    }
+
+
+def kubernetes_object(kind: str, name: str, data: Mapping[str, str]) -> str:
+    """A Secret (stringData) or ConfigMap (data) in YAML; values are JSON strings, which YAML reads as-is."""
+    field = "stringData" if kind == "Secret" else "data"
+    lines = ["apiVersion: v1", f"kind: {kind}", "metadata:", f"  name: {json.dumps(name)}"]
+    if kind == "Secret":
+        lines.append("type: Opaque")
+    lines.append(f"{field}:")
+    lines += [f"  {key}: {json.dumps(value, ensure_ascii=False)}" for key, value in data.items()]
+    return "\n".join(lines)
+
+
+@click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@env_option
+def exec_command(command: tuple[str, ...]) -> None:
+    """Run COMMAND with the resolved settings in its environment; its exit code is passed through."""
+    environment = {
+        **os.environ,
+        **file_formats.environment_variables(handed_on(load_settings(validate=True))),
+    }
+    try:
+        completed = subprocess.run(list(command), env=environment, check=False)  # noqa: S603 - the user's own command
+    except FileNotFoundError:
+        raise ConfigurationError(f"{command[0]}: command not found") from None
+    sys.exit(completed.returncode)

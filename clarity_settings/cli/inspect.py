@@ -1,0 +1,115 @@
+"""`show` and `check`: what this process would get and from where, and whether it is acceptable and healthy.
+
+run_check is shared with the Django example's `check_secrets` command.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any, Final
+
+import click
+
+from clarity_settings import provenance
+from clarity_settings.cli.common import (
+    env_option,
+    format_option,
+    load_settings,
+    print_json,
+    print_table,
+    warn_reveal,
+)
+from clarity_settings.errors import ConfigurationError
+from clarity_settings.secrets_manager import SecretsManager
+from clarity_settings.ssm.health import Status
+
+EXIT_HEALTHY: Final = 0
+EXIT_INVALID: Final = 1
+EXIT_SSM: Final = 2
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Every failing rule, and the health report (with a live SSM probe when SSM is on)."""
+
+    problems: list[str]
+    health: dict[str, Any]
+
+    @property
+    def degraded(self) -> bool:
+        """SSM is on but unreachable, failing, or refusing the probe."""
+        return bool(self.health["use_ssm"]) and (
+            self.health["ssm_status"] != Status.HEALTHY or self.health.get("ssm_probe") != "ok"
+        )
+
+    @property
+    def exit_code(self) -> int:
+        """0 healthy, 1 a validation failure, 2 SSM unreachable or degraded."""
+        if self.problems:
+            return EXIT_INVALID
+        return EXIT_SSM if self.degraded else EXIT_HEALTHY
+
+    def lines(self) -> list[str]:
+        """One line per failing rule, one for a degraded SSM, or one saying all is well."""
+        lines = [f"invalid: {problem}" for problem in self.problems]
+        if self.degraded:
+            health = self.health
+            lines.append(
+                f"ssm: {health['ssm_prefix']} is {health['ssm_status']} (probe: {health['ssm_probe']})"
+            )
+        if not lines:
+            health = self.health
+            lines.append(
+                f"ok: {health['environment']}, ssm {health['ssm_status']}, security {health['security']}"
+            )
+        return lines
+
+
+def run_check(settings: Any) -> CheckReport:
+    """Run every validator (collecting all failures) and a probing health check."""
+    problems = [str(error) for error in settings.validators.validate_all(raise_error=False)]
+    return CheckReport(problems, SecretsManager(settings=settings).health_check(probe=True))
+
+
+@click.command()
+@click.argument("keys", nargs=-1)
+@click.option("--reveal", is_flag=True, help="Print secret values instead of their type and length.")
+@env_option
+@format_option
+def show(keys: tuple[str, ...], reveal: bool, output: str) -> None:
+    """The resolved settings: value (redacted), source and staleness, one row per key."""
+    settings = load_settings()
+    rows = provenance.rows(settings, reveal=reveal)
+    wanted = {key.upper() for key in keys}
+    missing = wanted - {row.key for row in rows}
+    if missing:
+        raise ConfigurationError(
+            f"no setting named {', '.join(sorted(missing))}; clarity-settings show lists them"
+        )
+    rows = [row for row in rows if not wanted or row.key in wanted]
+    if reveal:
+        warn_reveal()
+    if output == "json":
+        print_json([row.__dict__ for row in rows])
+        return
+    print_table(
+        ["key", "value", "source", "stale"],
+        [(r.key, r.value, r.source, "stale" if r.stale else "") for r in rows],
+    )
+    for path in provenance.files_used(settings):
+        click.echo(f"file read: {path}")
+
+
+@click.command()
+@env_option
+@format_option
+def check(output: str) -> None:
+    """Validators and health: exit 0 healthy, 1 a validation failure, 2 SSM unreachable or degraded."""
+    report = run_check(load_settings())
+    if output == "json":
+        print_json({"valid": not report.problems, "problems": report.problems, "health": report.health})
+    else:
+        for line in report.lines():
+            click.echo(line)
+    sys.exit(report.exit_code)

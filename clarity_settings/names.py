@@ -1,0 +1,57 @@
+"""The settings and variables this library knows by name, and how a switch variable reads."""
+
+from typing import Final
+
+from clarity_settings.errors import ConfigurationError
+
+SIGNATURE_KEY: Final = "MODEL_SIGNATURE_KEY"
+PREVIOUS_SIGNATURE_KEY: Final = "MODEL_SIGNATURE_KEY_PREVIOUS"
+CHECKSUMS: Final = "EXPECTED_MODEL_CHECKSUMS"
+SSM_PREFIX: Final = "SSM_PREFIX"
+USE_SSM: Final = "USE_SSM"
+CACHE_TTL: Final = "SECRETS_CACHE_TTL"
+ALLOW_REDUCED_SECURITY: Final = "ALLOW_REDUCED_SECURITY"
+MODEL_DIR: Final = "MODEL_DIR"
+
+ENVVAR_PREFIX: Final = "CLARITY"
+ENV_SWITCHER: Final = "ENV_FOR_DYNACONF"
+DEVELOPMENT: Final = "development"
+
+GUIDE_VARIABLES: Final = (SIGNATURE_KEY, PREVIOUS_SIGNATURE_KEY, CHECKSUMS)
+"""Read from the environment without the CLARITY_ prefix, exactly as the guide names them."""
+
+CONTROL_SETTINGS: Final = (USE_SSM, SSM_PREFIX, CACHE_TTL, ALLOW_REDUCED_SECURITY)
+"""This library's own switches: shown as they are, never handed on as app settings, never set from SSM."""
+
+MODEL_SIZES: Final = ("small", "medium", "large")
+
+
+def control_variable(setting: str) -> str:
+    """The environment variable that sets a control setting, for error messages."""
+    return f"{ENVVAR_PREFIX}_{setting}"
+
+
+def control_label(setting: str) -> str:
+    """How messages name a control setting: as a setting and as the variable that sets it."""
+    return f"{setting} ({control_variable(setting)})"
+
+
+_ON: Final = frozenset({"true", "1", "yes"})
+_OFF: Final = frozenset({"false", "0", "no"})
+
+
+def parse_switch(value: object, setting: str, *, allow_auto: bool = False) -> bool | None:
+    """true/1/yes or false/0/no (any case, or a TOML boolean); None when unset, or "auto" if allowed."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _ON:
+        return True
+    if text in _OFF:
+        return False
+    if allow_auto and text == "auto":
+        return None
+    choices = "true, false or auto" if allow_auto else "true or false"
+    raise ConfigurationError(f"{control_variable(setting)} must be {choices} (1/0 and yes/no work too)")

@@ -1,0 +1,101 @@
+"""The SSM client: the one place boto3 is imported, and where botocore learns not to log values.
+
+botocore logs every request and response body at DEBUG, and SSM answers with decrypted values. The
+redactor sits on botocore's body loggers for the whole process (every client: this package's, one
+handed to SecretsManager, the application's own), costs nothing unless DEBUG is on, and keeps each
+line while dropping its payload.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
+
+DEFAULT_REGION: Final = "us-east-1"
+CONNECT_TIMEOUT_SECONDS: Final = 3.0
+READ_TIMEOUT_SECONDS: Final = 10.0
+
+BODY_LOGGERS: Final = ("botocore.endpoint", "botocore.parsers", "botocore.awsrequest")
+_VALUE_MARKERS: Final = ('"Value"', "'Value'")
+REDACTED: Final = "<redacted by clarity-settings: the payload carried SSM parameter values>"
+
+
+class SsmValueRedactor(logging.Filter):
+    """Replace the payload of any botocore record that mentions a parameter Value."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always keep the record; strip what it would have printed of the payload."""
+        message = record.getMessage()
+        if any(marker in message for marker in _VALUE_MARKERS):
+            heading = str(record.msg).split("%", 1)[0].rstrip(" :\n")
+            record.msg = "%s: %s"
+            record.args = (heading, REDACTED)
+        return True
+
+
+_REDACTOR: Final = SsmValueRedactor()
+
+
+def install_redaction() -> None:
+    """Attach the redactor to botocore's body loggers once per process."""
+    for name in BODY_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACTOR not in logger.filters:
+            logger.addFilter(_REDACTOR)
+
+
+def ssm_client(region: str | None = None) -> SSMClient:
+    """One client per process, region and AWS configuration: a fork or a changed endpoint gets a new one."""
+    install_redaction()
+    aws_environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    return _client(os.getpid(), region, aws_environment)
+
+
+@functools.lru_cache(maxsize=4)
+def _client(
+    pid: int,  # noqa: ARG001 - part of the cache key
+    region: str | None,
+    aws_environment: tuple[tuple[str, str], ...],  # noqa: ARG001 - part of the cache key
+) -> SSMClient:
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session()
+    config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS)
+    return session.client("ssm", region_name=region or session.region_name or DEFAULT_REGION, config=config)
+
+
+def endpoint_client(url: str, *, access_key: str, secret_key: str) -> SSMClient:
+    """A client for one endpoint with the given credentials, whatever the environment says (local SSM)."""
+    import boto3
+
+    install_redaction()
+    return boto3.client(
+        "ssm",
+        region_name=DEFAULT_REGION,
+        endpoint_url=url,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+    )
+
+
+def aws_errors() -> tuple[type[Exception], ...]:
+    """What a failed SSM request raises: botocore's own errors and AWS's answers."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
+
+
+def error_code(error: Exception) -> str:
+    """AWS's error code (AccessDeniedException, ThrottlingException) or the botocore failure's class name."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if code:
+            return str(code)
+    return type(error).__name__

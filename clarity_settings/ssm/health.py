@@ -1,0 +1,84 @@
+"""How the SSM layer is doing: the latest read's outcome, once-per-outage warnings, the age of values.
+
+A settings object and every refreshed copy of it share one SsmHealth (copying returns the same
+object), so health and the once-per-outage warning survive refreshes.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Final
+
+log = logging.getLogger("clarity_settings.ssm")
+
+_LOADED_AT: Final = "_clarity_ssm_loaded_at"
+
+
+class Status(enum.StrEnum):
+    """The SSM layer's state as health_check() reports it."""
+
+    UNKNOWN = "unknown"
+    """Nothing was read yet."""
+    HEALTHY = "healthy"
+    UNHEALTHY = "unhealthy"
+    DISABLED = "disabled"
+
+
+@dataclass
+class SsmHealth:
+    """The outcome of the latest SSM read, and whether the current outage has been reported yet."""
+
+    status: Status = Status.UNKNOWN
+    last_error_code: str | None = None
+    last_error_at: float | None = None
+    last_success_at: float | None = None
+
+    def record_success(self, prefix: str) -> None:
+        """Note a complete read; say once that SSM is back after an outage."""
+        if self.status is Status.UNHEALTHY:
+            log.info("SSM parameters under %s are readable again", prefix)
+        self.status = Status.HEALTHY
+        self.last_success_at = time.time()
+
+    def record_failure(self, prefix: str, code: str) -> None:
+        """Note a failed read; warn on the first failure of an outage only."""
+        if self.status is not Status.UNHEALTHY:
+            log.warning(
+                "SSM parameters under %s could not be read (%s); keeping the values already loaded, "
+                "or the environment, .env and settings files when none are",
+                prefix,
+                code,
+            )
+        self.record_rejection(code)
+
+    def record_rejection(self, code: str) -> None:
+        """Note a refresh whose values were refused (the caller has already said why)."""
+        self.status = Status.UNHEALTHY
+        self.last_error_code = code
+        self.last_error_at = time.time()
+
+    def record_disabled(self) -> None:
+        """SSM is off: nothing to read, nothing to report."""
+        self.status = Status.DISABLED
+
+    @property
+    def reported_status(self) -> Status:
+        """What health_check() says: an object that never read SSM reports it disabled."""
+        return Status.DISABLED if self.status is Status.UNKNOWN else self.status
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SsmHealth:
+        return self
+
+
+def mark_loaded(obj: Any) -> None:
+    """Remember when this settings instance last took values from SSM, for age_seconds."""
+    object.__setattr__(obj, _LOADED_AT, time.time())
+
+
+def loaded_at(obj: Any) -> float | None:
+    """When this settings instance last took values from SSM, or None if it never did."""
+    value = obj.__dict__.get(_LOADED_AT)
+    return value if isinstance(value, float) else None

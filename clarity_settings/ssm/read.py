@@ -1,0 +1,114 @@
+"""Reading a prefix: one paginator, one Parameter type, and how a parameter becomes a setting.
+
+``<prefix>/database/db-password`` is ``settings.DATABASE.DB_PASSWORD``: names are case-insensitive,
+``-`` and ``.`` read as ``_``, ``/`` and ``__`` nest (as data_values.setting_levels maps them). Values
+are data (data_values.parse). The whole prefix costs ceil(N/10) GetParametersByPath requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
+
+from clarity_settings import data_values
+from clarity_settings.errors import SsmMappingError
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
+
+PAGE_SIZE: Final = 10
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter as GetParametersByPath returned it; value is None when read without decryption."""
+
+    name: str
+    type: str
+    value: str | None
+    version: int
+    last_modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A parameter placed in the settings tree."""
+
+    path: tuple[str, ...]
+    parameter: Parameter
+
+    @property
+    def key(self) -> str:
+        """The dotted key dynaconf sets, e.g. DATABASE.PASSWORD."""
+        return ".".join(self.path)
+
+
+def fetch(client: SSMClient, prefix: str, *, decrypt: bool = True) -> list[Parameter]:
+    """Every parameter under prefix, all pages or an exception: never part of the set."""
+    pages = client.get_paginator("get_parameters_by_path").paginate(
+        Path=prefix, Recursive=True, WithDecryption=decrypt, PaginationConfig={"PageSize": PAGE_SIZE}
+    )
+    return [
+        Parameter(
+            name=item["Name"],
+            type=item["Type"],
+            value=item["Value"] if decrypt else None,
+            version=item["Version"],
+            last_modified=item.get("LastModifiedDate"),
+        )
+        for page in pages
+        for item in page["Parameters"]
+    ]
+
+
+def relative_name(name: str, prefix: str) -> str:
+    """The part of a full parameter name below the prefix."""
+    return name[len(prefix) :].lstrip("/")
+
+
+def read_values(client: SSMClient, prefix: str) -> dict[str, str]:
+    """Every parameter's decrypted text under prefix, by relative name (for files and plans)."""
+    return {relative_name(found.name, prefix): found.value or "" for found in fetch(client, prefix)}
+
+
+def setting_path(prefix: str, name: str) -> tuple[str, ...]:
+    """The setting a parameter name maps to, as levels: <prefix>/database/password is (DATABASE, PASSWORD)."""
+    return data_values.setting_levels(relative_name(name, prefix))
+
+
+def map_parameters(prefix: str, parameters: Iterable[Parameter]) -> list[Entry]:
+    """Place each parameter; refuse reserved names, two claiming one key, or a value another nests under."""
+    claimed: dict[tuple[str, ...], Parameter] = {}
+    for parameter in sorted(parameters, key=lambda item: item.name):
+        path = setting_path(prefix, parameter.name)
+        problem = data_values.name_problem(path)
+        if problem is not None:
+            raise SsmMappingError(f"SSM parameter {parameter.name} {problem}; rename or delete it")
+        if path in claimed:
+            raise SsmMappingError(
+                f"SSM parameters {claimed[path].name} and {parameter.name} both map to the setting "
+                f"{'.'.join(path)}; rename or delete one of them"
+            )
+        claimed[path] = parameter
+    for path, parameter in claimed.items():
+        for depth in range(1, len(path)):
+            parent = claimed.get(path[:depth])
+            if parent is not None:
+                raise SsmMappingError(
+                    f"SSM parameter {parent.name} holds a value for {'.'.join(path[:depth])}, but "
+                    f"{parameter.name} nests a setting beneath it; rename or delete one of them"
+                )
+    return [Entry(path, parameter) for path, parameter in claimed.items()]
+
+
+def value_of(parameter: Parameter) -> object:
+    """The typing tokens parsed once, every other text kept as it is; a StringList is a list of such items."""
+    label = f"SSM parameter {parameter.name}"
+    text = parameter.value or ""
+    if parameter.type != "StringList":
+        return data_values.parse(text, label=label)
+    items = [data_values.parse(item, label=label) for item in text.split(",")]
+    data_values.refuse_merge_markers(items, label)
+    return items

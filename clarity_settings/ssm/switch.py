@@ -1,0 +1,176 @@
+"""Whether SSM is read and where: what code said, the control variables, auto-detection, and THE prefix.
+
+Nothing here touches the network. The prefix is resolved in one place (prefix_of) for the loader,
+the validators' messages, health reports and the command line, so they never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from clarity_settings import names
+from clarity_settings.errors import ConfigurationError
+from clarity_settings.ssm.health import SsmHealth
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
+
+AWS_COMPUTE_MARKERS: Final = (
+    "AWS_EXECUTION_ENV",
+    "ECS_CONTAINER_METADATA_URI",
+    "ECS_CONTAINER_METADATA_URI_V4",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
+"""Set by AWS on its compute (ECS, Lambda, App Runner, EKS with IRSA): their presence means "deployed"."""
+
+_CREDENTIAL_VARIABLES: Final = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_CREDENTIAL_FILE",
+    "BOTO_CONFIG",
+)
+_CREDENTIAL_FILES: Final = ("~/.aws/credentials", "~/.aws/config", "~/.boto", "/etc/boto.cfg")
+_NETWORK_PROVIDERS: Final = ("iam-role", "container-role")
+
+_PREFIX_LEVEL = re.compile(r"[A-Za-z0-9_.\-]+")
+MAX_PREFIX_LEVELS: Final = 15
+PREFIX_REMEDY: Final = "use a path such as /clarity/production"
+_ATTRIBUTE: Final = "_clarity_ssm"
+
+
+@dataclass
+class SsmContext:
+    """What code said about SSM (these beat the environment), a handed client, and the shared health."""
+
+    use_ssm: bool | None = None
+    prefix: str | None = None
+    region: str | None = None
+    client: SSMClient | None = None
+    health: SsmHealth = field(default_factory=SsmHealth)
+    client_pid: int = field(default_factory=os.getpid)
+
+    def __post_init__(self) -> None:
+        if self.prefix is not None:
+            self.prefix = checked_prefix(self.prefix, "ssm_prefix")
+
+    def injected_client(self) -> SSMClient | None:
+        """The caller's client in the process that gave it; a forked child builds its own instead."""
+        return self.client if self.client is not None and self.client_pid == os.getpid() else None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SsmContext:
+        return self
+
+
+def context_of(obj: Any) -> SsmContext:
+    """The context a settings instance carries, created on first use for plain Dynaconf objects."""
+    context = obj.__dict__.get(_ATTRIBUTE)
+    if context is None:
+        context = SsmContext()
+        attach(obj, context)
+    return context  # type: ignore[no-any-return]
+
+
+def attach(obj: Any, context: SsmContext) -> None:
+    """Give a dynaconf Settings instance its context without making it a setting."""
+    object.__setattr__(obj, _ATTRIBUTE, context)
+
+
+def control_value(obj: Any, setting: str) -> object:
+    """The environment variable wins, so the guide's names work in any Dynaconf object."""
+    variable = names.control_variable(setting)
+    if variable in os.environ:
+        return os.environ[variable]
+    return obj.get(setting)
+
+
+def ssm_enabled(obj: Any) -> bool:
+    """Whether the SSM layer is read: forced in code, else CLARITY_USE_SSM, else auto-detection."""
+    forced = context_of(obj).use_ssm
+    if forced is None:
+        forced = names.parse_switch(control_value(obj, names.USE_SSM), names.USE_SSM, allow_auto=True)
+    if forced is not None:
+        return forced
+    return running_on_aws(os.environ) or has_local_credentials(os.environ)
+
+
+def running_on_aws(environ: Mapping[str, str]) -> bool:
+    """AWS compute announces itself through environment variables; no metadata call is needed."""
+    return any(environ.get(marker) for marker in AWS_COMPUTE_MARKERS)
+
+
+def has_local_credentials(environ: Mapping[str, str]) -> bool:
+    """Ask botocore's credential chain, minus its network providers, only when a local source could exist."""
+    if not _may_have_local_credentials(environ):
+        return False
+    import botocore.exceptions
+    import botocore.session
+
+    resolver = botocore.session.get_session().get_component("credential_provider")
+    for method in _NETWORK_PROVIDERS:
+        resolver.remove(method)
+    try:
+        return resolver.load_credentials() is not None
+    except botocore.exceptions.BotoCoreError:
+        return False
+
+
+def _may_have_local_credentials(environ: Mapping[str, str]) -> bool:
+    if any(environ.get(variable) for variable in _CREDENTIAL_VARIABLES):
+        return True
+    return any(Path(name).expanduser().exists() for name in _CREDENTIAL_FILES)
+
+
+def default_prefix(env: str) -> str:
+    """Each environment reads its own branch of the parameter tree unless told otherwise."""
+    return f"/clarity/{env.lower()}"
+
+
+def prefix_of(obj: Any, env: str | None = None) -> str:
+    """THE prefix: given in code, else CLARITY_SSM_PREFIX, else the settings' ssm_prefix, else /clarity/<env>.
+
+    Checked and without a trailing '/'.
+    """
+    given = context_of(obj).prefix
+    if given is not None:
+        return given
+    value = control_value(obj, names.SSM_PREFIX)
+    if value is None:
+        return default_prefix(str(env or obj.current_env))
+    return checked_prefix(value, names.control_label(names.SSM_PREFIX))
+
+
+def checked_prefix(value: object, label: str) -> str:
+    """value as a prefix without its trailing '/', or a ConfigurationError naming label and the rule."""
+    problem = prefix_problem(value)
+    if problem is not None:
+        raise ConfigurationError(f"{label} {problem}: {PREFIX_REMEDY}")
+    return str(value).rstrip("/")
+
+
+def prefix_problem(value: object) -> str | None:
+    """An absolute SSM path of at most 15 levels in the characters SSM allows, or why not."""
+    if not isinstance(value, str):
+        return f"must be text, not {type(value).__name__}"
+    if not value.startswith("/"):
+        return "must start with '/'"
+    levels = value.rstrip("/").split("/")[1:]
+    if not levels:
+        return "must name at least one level below '/'"
+    if any(not level for level in levels):
+        return "has an empty level ('//')"
+    if any(_PREFIX_LEVEL.fullmatch(level) is None for level in levels):
+        return "has characters SSM does not allow (letters, digits, '_', '.', '-' and '/' only)"
+    if len(levels) > MAX_PREFIX_LEVELS:
+        return f"has {len(levels)} levels; SSM allows at most {MAX_PREFIX_LEVELS}"
+    return None

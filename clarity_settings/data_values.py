@@ -50,6 +50,8 @@ def parse(text: str, *, label: str, plain: Callable[[str], object] = str) -> obj
     token, space, rest = text.partition(" ")
     if space and token in TYPING_TOKENS:
         return _CONVERTERS[token](rest, label)
+    if token in TYPING_TOKENS:
+        raise ConfigurationError(f"{label} is {token} with no value after it; write e.g. '@int 8'")
     if starts_with_token(text):
         raise ConfigurationError(
             f"{label} starts with a dynaconf token that clarity-settings does not evaluate "

@@ -112,7 +112,7 @@ def environment_variables(settings: Mapping[str, Any]) -> dict[str, str]:
     would change type needs ``@str``.
     """
     return {
-        variable_name(name): as_text(name, value)
+        variable_name(name): _guide_text(name, value)
         if variable_name(name) == name.upper()
         else _typed_text(value)
         for name, value in leaves(settings).items()
@@ -131,8 +131,13 @@ def _typed_text(value: object) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return value if _reads_back_as_text(value) else f"@str {value}"
+        return value if _reads_back_as_text(value) and not value.startswith("@") else f"@str {value}"
     return as_text("", value)
+
+
+def _guide_text(name: str, value: object) -> str:
+    """The guide's variables are text; one starting with '@' would read as a token, so it keeps @str."""
+    return f"@str {value}" if isinstance(value, str) and value.startswith("@") else as_text(name, value)
 
 
 def variables_for(parameters: Mapping[str, str]) -> dict[str, str]:
@@ -159,14 +164,16 @@ def dotenv_text(variables: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def refuse_evaluated(parameters: Mapping[str, str], prefix: str) -> None:
-    """A TOML or JSON settings file is evaluated by dynaconf: refuse to write text it would run as a token.
+def refuse_unloadable(parameters: Mapping[str, str], prefix: str, *, evaluated: bool) -> None:
+    """Refuse to write a value the service would refuse, and token text into a file dynaconf evaluates.
 
-    A .env file is read by this library's own parser, which keeps such text as data.
+    A .env file is read by this library's own parser, like SSM; TOML and JSON settings files are
+    read by dynaconf, which would evaluate a token (evaluated=True).
     """
     for name, text in sorted(parameters.items()):
         label = f"SSM parameter {prefix}/{name}"
-        if _holds_token(data_values.parse(text, label=label)):
+        value = data_values.parse(text, label=label)
+        if evaluated and _holds_token(value):
             raise ConfigurationError(
                 f"{label} holds text that starts with a dynaconf token, which dynaconf would evaluate in a "
                 "TOML or JSON settings file; pull to a .env file instead"

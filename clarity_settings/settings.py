@@ -41,7 +41,7 @@ LOADERS: Final = (
     "clarity_settings.loaders.ssm_loader",
     "clarity_settings.loaders.defaults_loader",
     "clarity_settings.loaders.json_settings_loader",
-    "clarity_settings.loaders.environment_guard",
+    "clarity_settings.loaders.strictness_check",
 )
 """Run after the files: variables, SSM, defaults, JSON decoding, then the check that the environment held."""
 

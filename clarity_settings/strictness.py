@@ -32,24 +32,37 @@ def refuse_moved_environment(obj: Any) -> None:
         if source is not None and source.loader != _FIRST_LOAD:
             raise ConfigurationError(
                 f"{option} is set by {source.loader} {source.identifier}; the environment comes from the "
-                "process only (ENV_FOR_DYNACONF in the environment, or env= in code): remove it there"
+                "process only (ENV_FOR_DYNACONF in the environment or the working directory's .env, "
+                "or env= in code): remove it there"
             )
+
+
+_VARIABLE: Final = names.control_variable(names.ALLOW_REDUCED_SECURITY)
 
 
 def reduced_security_allowed(obj: Any) -> bool:
     """The real CLARITY_ALLOW_REDUCED_SECURITY, else a keyword in code; a file saying true is ignored."""
-    variable = names.control_variable(names.ALLOW_REDUCED_SECURITY)
-    real = local_files.real_variable(variable)
+    real = local_files.real_variable(_VARIABLE)
     if real is not None:
         return names.parse_switch(real, names.ALLOW_REDUCED_SECURITY) is True
-    asked = names.parse_switch(obj.get(names.ALLOW_REDUCED_SECURITY), names.ALLOW_REDUCED_SECURITY) is True
-    source = provenance.last_source(obj, names.ALLOW_REDUCED_SECURITY)
-    if asked and source is not None and source.loader != _FIRST_LOAD:
+    return _asked_by_a_layer(obj) and not _asked_by_a_file(obj)
+
+
+def warn_if_a_file_asked_for_reduced_security(obj: Any) -> None:
+    """Say once per load that a .env or settings file asked for reduced security and was not heard."""
+    if local_files.real_variable(_VARIABLE) is None and _asked_by_a_layer(obj) and _asked_by_a_file(obj):
         log.warning(
             "%s from %s is ignored: only the real environment variable %s or code can allow reduced security",
             names.ALLOW_REDUCED_SECURITY,
             provenance.source_text(obj, names.ALLOW_REDUCED_SECURITY),
-            variable,
+            _VARIABLE,
         )
-        return False
-    return asked
+
+
+def _asked_by_a_layer(obj: Any) -> bool:
+    return names.parse_switch(obj.get(names.ALLOW_REDUCED_SECURITY), names.ALLOW_REDUCED_SECURITY) is True
+
+
+def _asked_by_a_file(obj: Any) -> bool:
+    source = provenance.last_source(obj, names.ALLOW_REDUCED_SECURITY)
+    return source is not None and source.loader != _FIRST_LOAD

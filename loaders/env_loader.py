@@ -17,7 +17,7 @@ from typing import Any, Final
 from dynaconf.loaders.base import SourceMetadata
 from dynaconf.utils.parse_conf import boolean_fix, parse_with_toml
 
-from clarity_settings import data_values, names
+from clarity_settings import data_values, local_files, names
 from clarity_settings.errors import ConfigurationError
 
 IDENTIFIER: Final = "env"
@@ -37,9 +37,7 @@ def load(
     for variable, levels, plain in _variables():
         if wanted is not None and levels[0] != wanted:
             continue
-        value = data_values.parse(
-            os.environ[variable], label=f"The environment variable {variable}", plain=plain
-        )
+        value = data_values.parse(os.environ[variable], label=_label(variable), plain=plain)
         source = SourceMetadata(IDENTIFIER, variable, "global")
         data_values.set_data(obj, levels, value, source=source, validate=validate)
 
@@ -56,6 +54,12 @@ def _variables() -> Iterator[tuple[str, tuple[str, ...], Callable[[str], object]
             if problem is not None:
                 raise ConfigurationError(f"The environment variable {variable} {problem}; unset it")
             yield variable, levels, _toml_typed
+
+
+def _label(variable: str) -> str:
+    """How messages name a variable: with the .env file it came from, if it did."""
+    dotenv = local_files.dotenv_file_of(variable)
+    return f"The environment variable {variable}" + ("" if dotenv is None else f" from {dotenv}")
 
 
 def _toml_typed(text: str) -> object:

@@ -143,8 +143,7 @@ def ssm_pull(file: Path, force: bool) -> None:
     prefix = active_prefix(settings)
     values = read.read_values(ssm_client(), prefix)
     kind = file_formats.file_kind(file)
-    if kind != "dotenv":
-        file_formats.refuse_evaluated(values, prefix)
+    file_formats.refuse_unloadable(values, prefix, evaluated=kind != "dotenv")
     if kind == "dotenv":
         text = file_formats.dotenv_text(file_formats.variables_for(values))
     elif kind == "toml":

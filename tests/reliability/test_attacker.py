@@ -246,7 +246,7 @@ def pulled(target: Target, ssm_on: Ssm) -> Iterator[Path]:
     os.chdir(cwd)
 
 
-@pytest.mark.parametrize("placement", ["bare", "after_str", "later_word", "json"])
+@pytest.mark.parametrize("placement", ["after_str", "later_word", "json"])
 def test_a_pulled_dotenv_file_reads_back_as_the_service_reads_ssm(
     target: Target, ssm_on: Ssm, pulled: Path, placement: str
 ) -> None:
@@ -258,7 +258,18 @@ def test_a_pulled_dotenv_file_reads_back_as_the_service_reads_ssm(
     outcome(target, expected, "CLARITY_PAYLOAD", lambda: settings_object.PAYLOAD)
 
 
-@pytest.mark.parametrize("placement", ["bare", "after_str", "json"])
+@pytest.mark.parametrize("suffix", [".env", ".toml", ".json"])
+def test_a_pull_refuses_a_value_the_service_refuses(
+    target: Target, ssm_on: Ssm, pulled: Path, suffix: str
+) -> None:
+    ssm_on.put(f"{PREFIX}/payload", target.tokens()[0])
+    result = CliRunner().invoke(main, ["ssm", "pull", str(pulled.with_suffix(suffix))])
+    assert result.exit_code == 1
+    target.assert_refusal(ValueError(result.stderr), f"{PREFIX}/payload starts with a dynaconf token")
+    assert not pulled.with_suffix(suffix).exists()
+
+
+@pytest.mark.parametrize("placement", ["after_str", "json"])
 def test_a_pull_into_toml_refuses_text_dynaconf_would_evaluate(
     target: Target, ssm_on: Ssm, pulled: Path, placement: str
 ) -> None:

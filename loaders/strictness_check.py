@@ -1,7 +1,8 @@
-"""Finishing check: the environment a process runs in comes from the process, never from a layer.
+"""Finishing check: how strict the process is comes from the process, never from a layer it loaded.
 
 dynaconf lets any layer set ENV_FOR_DYNACONF or FORCE_ENV_FOR_DYNACONF, and the last one wins, so a
-settings file could move production onto development's lenient rules (clarity_settings.strictness).
+settings file could move production onto development's lenient rules; a file may also ask for
+reduced security, which only the process may allow (clarity_settings.strictness).
 """
 
 from __future__ import annotations
@@ -19,5 +20,6 @@ def load(
     filename: str | None = None,  # noqa: ARG001 - part of dynaconf's loader contract
     validate: bool = False,  # noqa: ARG001 - part of dynaconf's loader contract
 ) -> None:
-    """Raise ConfigurationError when a settings file or other layer chose the environment."""
+    """Refuse a layer that chose the environment; warn when a file asked for reduced security."""
     strictness.refuse_moved_environment(obj)
+    strictness.warn_if_a_file_asked_for_reduced_security(obj)

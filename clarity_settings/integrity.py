@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Final
 
-from clarity_settings import names, rules
+from clarity_settings import names, placeholders
 from clarity_settings.errors import ClaritySettingsError, ModelIntegrityError, ModelSetIntegrityError
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def sha256_file(path: PathLike, *, on_progress: Progress | None = None) -> str:
 
 def sign_digest(sha256_hex: str, key: str) -> str:
     """The signed checksum of a digest: HMAC-SHA256 of its 64 hex characters under the UTF-8 key."""
-    if not rules.is_hex_digest(sha256_hex):
+    if not placeholders.is_hex_digest(sha256_hex):
         raise ModelIntegrityError("sha256_hex must be 64 hexadecimal characters")
     if not key:
         raise ModelIntegrityError("the model signature key is empty")
@@ -254,7 +254,7 @@ def _expected_checksum(manager: SecretsManager, size: str) -> str:
     expected = manager.get_model_checksums().get(size)
     if expected is None:
         raise ModelIntegrityError(f"EXPECTED_MODEL_CHECKSUMS has no checksum for model {size}; publish one")
-    if not rules.is_hex_digest(expected):
+    if not placeholders.is_hex_digest(expected):
         raise ModelIntegrityError(
             f"EXPECTED_MODEL_CHECKSUMS holds a development placeholder for model {size}; "
             "publish real signed checksums before loading models"

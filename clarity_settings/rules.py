@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -18,6 +17,7 @@ from dynaconf import Validator
 
 from clarity_settings import names, strictness
 from clarity_settings.errors import ConfigurationError, InvalidSettingError
+from clarity_settings.placeholders import are_placeholder_checksums, is_hex_digest, is_placeholder_key
 from clarity_settings.ssm import switch
 
 log = logging.getLogger("clarity_settings")
@@ -27,31 +27,6 @@ MAX_KEY_LENGTH: Final = 4096
 
 _MISSING: Final = object()
 _REDUCED: Final = names.control_variable(names.ALLOW_REDUCED_SECURITY)
-
-DEVELOPMENT_PLACEHOLDER_MARK: Final = "insecure-development"
-GUIDE_EXAMPLE_KEYS: Final = frozenset(
-    {"dev-test-key-only", "dev-key", "fallback-key", "your-secure-hmac-key-here"}
-)
-GUIDE_EXAMPLE_CHECKSUMS: Final = frozenset({"dev", "fallback-checksum"})
-_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
-
-
-def is_placeholder_key(value: str) -> bool:
-    """Recognise the development placeholders and the guide's example keys, which never protect anything."""
-    return DEVELOPMENT_PLACEHOLDER_MARK in value.lower() or value in GUIDE_EXAMPLE_KEYS
-
-
-def are_placeholder_checksums(checksums: Mapping[str, object]) -> bool:
-    """The development defaults and the guide's examples: every value a placeholder, none a digest."""
-    return bool(checksums) and all(
-        isinstance(value, str) and (value in GUIDE_EXAMPLE_CHECKSUMS or value.startswith("dev-checksum-"))
-        for value in checksums.values()
-    )
-
-
-def is_hex_digest(value: str) -> bool:
-    """A SHA-256 sized hexadecimal string, in either case."""
-    return _HEX_DIGEST.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -194,11 +169,16 @@ def _is_utf8(text: str) -> bool:
 
 def signature_key_caution(value: Any, context: RuleContext) -> str | None:
     """Say out loud when a service runs on a placeholder key."""
-    if not isinstance(value, str) or not is_placeholder_key(value):
+    weak = isinstance(value, str) and is_placeholder_key(value)
+    return _caution(weak, context, "is an insecure", "staging and production refuse it")
+
+
+def _caution(weak: bool, context: RuleContext, what: str, consequence: str) -> str | None:
+    if not weak:
         return None
     if context.strict:
-        return f"is an insecure placeholder: {context.env} runs with reduced security because {_REDUCED}=true"
-    return "is an insecure development placeholder; staging and production refuse it"
+        return f"{what} placeholder: {context.env} runs with reduced security because {_REDUCED}=true"
+    return f"{what} development placeholder; {consequence}"
 
 
 def checksums_problem(value: Any, context: RuleContext) -> str | None:
@@ -226,11 +206,8 @@ def checksums_problem(value: Any, context: RuleContext) -> str | None:
 
 def checksums_caution(value: Any, context: RuleContext) -> str | None:
     """Say out loud when a service runs on placeholder checksums, which verify nothing."""
-    if not isinstance(value, Mapping) or not are_placeholder_checksums(value):
-        return None
-    if context.strict:
-        return f"holds placeholders: {context.env} runs with reduced security because {_REDUCED}=true"
-    return "holds development placeholders; no model file can verify against them"
+    weak = isinstance(value, Mapping) and are_placeholder_checksums(value)
+    return _caution(weak, context, "holds a", "no model file can verify against it")
 
 
 def _undecodable_json_problem(text: str) -> str:
@@ -263,33 +240,15 @@ def ssm_prefix_check(value: Any, context: RuleContext) -> str | None:  # noqa: A
     return switch.prefix_problem(value)
 
 
-def _key_remedy(context: RuleContext) -> str:
-    return (
-        f"set the SSM parameter {context.prefix}/model_signature_key "
-        f"or the environment variable {names.SIGNATURE_KEY}"
+def _secret_remedy(verb: str, name: str) -> Callable[[RuleContext], str]:
+    """Where to put a secret right: its parameter under the prefix in force, or the guide's variable."""
+    return lambda context: (
+        f"{verb} the SSM parameter {context.prefix}/{name.lower()} or the environment variable {name}"
     )
 
 
-def _previous_key_remedy(context: RuleContext) -> str:
-    return (
-        f"fix or delete the SSM parameter {context.prefix}/model_signature_key_previous "
-        f"or the environment variable {names.PREVIOUS_SIGNATURE_KEY}"
-    )
-
-
-def _checksums_remedy(context: RuleContext) -> str:
-    return (
-        f"publish signed checksums as the SSM parameter {context.prefix}/expected_model_checksums "
-        f"or the environment variable {names.CHECKSUMS}"
-    )
-
-
-def _ttl_remedy(_: RuleContext) -> str:
-    return f"set {names.control_variable(names.CACHE_TTL)} to a number of seconds such as 300"
-
-
-def _prefix_remedy(_: RuleContext) -> str:
-    return switch.PREFIX_REMEDY
+def _fixed_remedy(text: str) -> Callable[[RuleContext], str]:
+    return lambda _: text
 
 
 def build_validators() -> list[Validator]:
@@ -298,28 +257,34 @@ def build_validators() -> list[Validator]:
         Rule(
             names.SIGNATURE_KEY,
             signature_key_problem,
-            remedy=_key_remedy,
+            remedy=_secret_remedy("set", names.SIGNATURE_KEY),
             required_outside_development=True,
             caution=signature_key_caution,
         ),
-        Rule(names.PREVIOUS_SIGNATURE_KEY, signature_key_problem, remedy=_previous_key_remedy),
+        Rule(
+            names.PREVIOUS_SIGNATURE_KEY,
+            signature_key_problem,
+            remedy=_secret_remedy("fix or delete", names.PREVIOUS_SIGNATURE_KEY),
+        ),
         Rule(
             names.CHECKSUMS,
             checksums_problem,
-            remedy=_checksums_remedy,
+            remedy=_secret_remedy("publish signed checksums as", names.CHECKSUMS),
             required_outside_development=True,
             caution=checksums_caution,
         ),
         Rule(
             names.CACHE_TTL,
             cache_ttl_problem,
-            remedy=_ttl_remedy,
+            remedy=_fixed_remedy(
+                f"set {names.control_variable(names.CACHE_TTL)} to a number of seconds such as 300"
+            ),
             label=names.control_label(names.CACHE_TTL),
         ),
         Rule(
             names.SSM_PREFIX,
             ssm_prefix_check,
-            remedy=_prefix_remedy,
+            remedy=_fixed_remedy(switch.PREFIX_REMEDY),
             label=names.control_label(names.SSM_PREFIX),
         ),
     ]

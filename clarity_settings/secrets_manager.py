@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from clarity_settings import data_values, names, provenance, rules
+from clarity_settings import data_values, names, placeholders, provenance
 from clarity_settings.errors import ConfigurationError
 from clarity_settings.rules import cache_ttl_problem
 from clarity_settings.settings import ClaritySettings, Clock, create_settings, loaded
@@ -173,8 +173,8 @@ def _last_error(health: SsmHealth) -> dict[str, str] | None:
 def _reduced(settings: Any) -> bool:
     key = settings.get(names.SIGNATURE_KEY)
     checksums = settings.get(names.CHECKSUMS)
-    weak_key = not isinstance(key, str) or rules.is_placeholder_key(key)
-    weak_checksums = not isinstance(checksums, Mapping) or rules.are_placeholder_checksums(checksums)
+    weak_key = not isinstance(key, str) or placeholders.is_placeholder_key(key)
+    weak_checksums = not isinstance(checksums, Mapping) or placeholders.are_placeholder_checksums(checksums)
     return weak_key or weak_checksums
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import provenance, rules
+from clarity_settings import placeholders, provenance
 from clarity_settings.names import CHECKSUMS
 
 
@@ -49,7 +49,7 @@ def decode_checksums(value: object) -> object:
     if isinstance(value, Mapping):
         return {
             size: checksum.lower()
-            if isinstance(checksum, str) and rules.is_hex_digest(checksum)
+            if isinstance(checksum, str) and placeholders.is_hex_digest(checksum)
             else checksum
             for size, checksum in value.items()
         }

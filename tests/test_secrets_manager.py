@@ -13,7 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import clarity_settings
-from clarity_settings import ConfigurationError, SecretsManager, get_secrets_manager, reset_secrets_manager
+from clarity_settings import (
+    ConfigurationError,
+    InvalidSettingError,
+    SecretsManager,
+    get_secrets_manager,
+    reset_secrets_manager,
+)
 from tests.conftest import REGION, Project, Ssm
 from tests.ssm_proxy import ACCESS_DENIED
 
@@ -207,3 +213,14 @@ def test_there_is_one_manager_per_process_until_reset(tmp_path: Any, monkeypatch
         == "second"
     )
     reset_secrets_manager()
+
+
+def test_a_missing_key_names_the_prefix_given_in_code(
+    project: Project, ssm: Ssm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project.root)
+    os.environ["ENV_FOR_DYNACONF"] = "production"
+    manager = SecretsManager(ssm_prefix="/team/app", use_ssm=True)
+    with pytest.raises(InvalidSettingError) as caught:
+        manager.get_model_signature_key()
+    assert "set the SSM parameter /team/app/model_signature_key or" in str(caught.value)

@@ -1,0 +1,80 @@
+"""What ships: the wheel built from this tree, installed alone, beside a project with its own `loaders`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel pip builds from the repository."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return next(out.glob("clarity_settings-*.whl"))
+
+
+def test_the_wheel_installs_no_top_level_loaders_package(wheel: Path) -> None:
+    top_levels = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert {name for name in top_levels if not name.endswith(".dist-info")} == {"clarity_settings"}
+
+
+def test_the_wheel_carries_the_loaders_inside_the_package(wheel: Path) -> None:
+    files = set(zipfile.ZipFile(wheel).namelist())
+    assert {"clarity_settings/loaders/ssm_loader.py", "clarity_settings/defaults.toml"} <= files
+
+
+def test_a_project_with_its_own_loaders_package_loads_settings(wheel: Path, tmp_path: Path) -> None:
+    installed = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(installed), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    project = tmp_path / "project"
+    (project / "loaders").mkdir(parents=True)
+    (project / "loaders" / "__init__.py").write_text("")
+    (project / "loaders" / "guide_env_loader.py").write_text("OWN = 'the project loader'\n")
+    script = (
+        "import clarity_settings, loaders.guide_env_loader as own\n"
+        "print(own.OWN)\n"
+        "print(clarity_settings.__file__)\n"
+        "print(clarity_settings.settings.SSM_PREFIX)\n"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "DOTENV_PATH_FOR_DYNACONF"}
+    environment.update({"PYTHONPATH": str(installed), "CLARITY_USE_SSM": "false"})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines() == [
+        "the project loader",
+        str(installed / "clarity_settings" / "__init__.py"),
+        "/clarity/development",
+    ]

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from mypy_boto3_ssm import SSMClient
 
 from clarity_settings import create_settings, local_files
+from clarity_settings.names import MODEL_SIZES
+from clarity_settings.ssm import local
+from clarity_settings.ssm.local import LocalSsm
 from tests.ssm_proxy import SsmProxy
 
 REGION = "us-east-1"
+PREFIX = "/clarity/development"
+PRODUCTION_PREFIX = "/clarity/production"
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 _OWNED_PREFIXES = ("CLARITY_", "AWS_", "DYNACONF_", "SETTINGS_FILE")
 _OWNED_NAMES = (
@@ -30,19 +33,16 @@ _OWNED_NAMES = (
 
 
 @pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    """moto's SSM implementation served over HTTP on a free loopback port."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+def local_ssm() -> Iterator[LocalSsm]:
+    """moto's SSM served over HTTP on a free loopback port, through the package's own local SSM."""
+    with local.running() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
-def proxy(moto_url: str) -> Iterator[SsmProxy]:
+def proxy(local_ssm: LocalSsm) -> Iterator[SsmProxy]:
     """The endpoint the library talks to: it forwards to moto, counts requests and injects faults."""
-    ssm_proxy = SsmProxy(moto_url)
+    ssm_proxy = SsmProxy(local_ssm.url)
     ssm_proxy.start()
     yield ssm_proxy
     ssm_proxy.stop()
@@ -82,29 +82,50 @@ class Ssm:
 
 
 @pytest.fixture
-def ssm(moto_url: str, proxy: SsmProxy) -> Iterator[Ssm]:
-    """An empty SSM reachable through AWS_ENDPOINT_URL_SSM, with test credentials and SSM on."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))  # noqa: S310
+def ssm(local_ssm: LocalSsm, proxy: SsmProxy) -> Iterator[Ssm]:
+    """An empty SSM reachable through AWS_ENDPOINT_URL_SSM, with test credentials (SSM auto-detects on)."""
+    client = local_ssm.client()
+    empty(client)
     proxy.reset()
     os.environ.update(
         {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
+            **local_ssm.environment(),
             "AWS_ENDPOINT_URL_SSM": proxy.url,
             "AWS_ENDPOINT_URL": proxy.url,
             "AWS_MAX_ATTEMPTS": "2",
         }
     )
-    client = boto3.client(
-        "ssm",
-        region_name=REGION,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
     yield Ssm(client=client, proxy=proxy)
     proxy.reset()
+
+
+def empty(client: SSMClient) -> None:
+    """Delete every parameter, so each test starts from an empty store."""
+    pages = client.get_paginator("describe_parameters").paginate()
+    found = [parameter["Name"] for page in pages for parameter in page["Parameters"]]
+    for start in range(0, len(found), 10):
+        client.delete_parameters(Names=found[start : start + 10])
+
+
+@pytest.fixture
+def ssm_on(ssm: Ssm) -> Ssm:
+    """An empty SSM, forced on as CLARITY_USE_SSM=true does."""
+    os.environ["CLARITY_USE_SSM"] = "true"
+    return ssm
+
+
+def publish(ssm: Ssm, version: int, prefix: str = PREFIX) -> None:
+    """One complete version of the model secrets: a key and checksums that all carry the version."""
+    ssm.put(f"{prefix}/model_signature_key", f"key-{version}")
+    digit = str(version % 10)
+    ssm.put(f"{prefix}/expected_model_checksums", json.dumps({s: digit * 64 for s in MODEL_SIZES}))
+
+
+def production(*, use_ssm: bool, **environment: str) -> None:
+    """The real environment says production, with SSM forced on or off, plus the given variables."""
+    os.environ.update(
+        {"ENV_FOR_DYNACONF": "production", "CLARITY_USE_SSM": "true" if use_ssm else "false", **environment}
+    )
 
 
 @dataclass

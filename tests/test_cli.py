@@ -20,10 +20,9 @@ from click.testing import CliRunner, Result
 from clarity_settings.cli import main
 from clarity_settings.cli.models import PROGRESS_THRESHOLD, hashing_progress
 from clarity_settings.integrity import MODEL_FILES, expected_checksums
-from tests.conftest import Project, Ssm
+from tests.conftest import PREFIX, Project, Ssm
 from tests.ssm_proxy import ACCESS_DENIED
 
-PREFIX = "/clarity/development"
 SECRET = "cli-secret-value-9f8e7d6c5b4a"
 KEY = "cli-signature-key-" + "s" * 30
 
@@ -40,11 +39,10 @@ def cli(project: Project) -> Iterator[Project]:
 
 
 @pytest.fixture
-def ssm_on(ssm: Ssm) -> Ssm:
+def ssm_with_secret(ssm_on: Ssm) -> Ssm:
     """SSM on, holding one secret under the development prefix."""
-    os.environ["CLARITY_USE_SSM"] = "true"
-    ssm.put(f"{PREFIX}/api_token", SECRET)
-    return ssm
+    ssm_on.put(f"{PREFIX}/api_token", SECRET)
+    return ssm_on
 
 
 def run(*args: str, stdin: str | None = None) -> Result:
@@ -58,7 +56,7 @@ def assert_no_secret(result: Result, secret: str = SECRET) -> None:
     assert all(secret[i : i + 10] not in text for i in range(len(secret) - 9))
 
 
-def test_show_redacts_and_names_each_source(cli: Project, ssm_on: Ssm) -> None:
+def test_show_redacts_and_names_each_source(cli: Project, ssm_with_secret: Ssm) -> None:
     cli.write("settings.toml", '[development]\ncolour = "blue"\n')
     result = run("show")
     assert result.exit_code == 0, result.stderr
@@ -77,7 +75,7 @@ def test_show_redacts_and_names_each_source(cli: Project, ssm_on: Ssm) -> None:
     assert_no_secret(result)
 
 
-def test_show_reveals_only_when_asked_and_warns_on_stderr(cli: Project, ssm_on: Ssm) -> None:
+def test_show_reveals_only_when_asked_and_warns_on_stderr(cli: Project, ssm_with_secret: Ssm) -> None:
     result = run("show", "api_token", "--reveal", "--format", "json")
     assert json.loads(result.stdout) == [
         {"key": "API_TOKEN", "value": SECRET, "source": f"ssm {PREFIX}/api_token:1", "stale": False}
@@ -102,28 +100,34 @@ def test_env_option_overrides_env_for_dynaconf(cli: Project) -> None:
     assert [row["value"] for row in json.loads(result.stdout)] == ["<str, 3 chars>", "/clarity/production"]
 
 
-def test_check_is_0_when_healthy_1_when_invalid_2_when_ssm_is_degraded(cli: Project, ssm_on: Ssm) -> None:
+def test_check_is_0_when_healthy_1_when_invalid_2_when_ssm_is_degraded(
+    cli: Project, ssm_with_secret: Ssm
+) -> None:
     healthy = run("check")
     assert (healthy.exit_code, healthy.stdout) == (0, "ok: development, ssm healthy, security reduced\n")
     invalid = run("check", "--env", "production")
     assert invalid.exit_code == 1
     assert "invalid: MODEL_SIGNATURE_KEY is required in production" in invalid.stdout
     assert "invalid: EXPECTED_MODEL_CHECKSUMS is required in production" in invalid.stdout
-    ssm_on.proxy.fail_every(ACCESS_DENIED)
+    ssm_with_secret.proxy.fail_every(ACCESS_DENIED)
     degraded = run("check", "--env", "development")
     assert degraded.exit_code == 2
     assert degraded.stdout.startswith(f"ssm: {PREFIX} is unhealthy (probe: AccessDeniedException)")
 
 
-def test_ssm_put_reads_stdin_and_never_echoes_the_value(cli: Project, ssm_on: Ssm) -> None:
+def test_ssm_put_reads_stdin_and_never_echoes_the_value(cli: Project, ssm_with_secret: Ssm) -> None:
     result = run("ssm", "put", "db/password", stdin=SECRET + "\n")
     assert result.stdout == f"put {PREFIX}/db/password (SecureString, version 1)\n"
-    stored = ssm_on.client.get_parameter(Name=f"{PREFIX}/db/password", WithDecryption=True)["Parameter"]
+    stored = ssm_with_secret.client.get_parameter(Name=f"{PREFIX}/db/password", WithDecryption=True)[
+        "Parameter"
+    ]
     assert (stored["Value"], stored["Type"]) == (SECRET, "SecureString")
     assert_no_secret(result)
 
 
-def test_ssm_put_refuses_to_overwrite_without_the_flag(cli: Project, ssm_on: Ssm, tmp_path: Path) -> None:
+def test_ssm_put_refuses_to_overwrite_without_the_flag(
+    cli: Project, ssm_with_secret: Ssm, tmp_path: Path
+) -> None:
     value_file = tmp_path / "value.txt"
     value_file.write_text("replacement-value")
     refused = run("ssm", "put", "api_token", "--from-file", str(value_file))
@@ -137,7 +141,7 @@ def test_ssm_put_refuses_to_overwrite_without_the_flag(cli: Project, ssm_on: Ssm
     assert replaced.stdout == f"put {PREFIX}/api_token (String, version 2)\n"
 
 
-def test_ssm_get_redacts_unless_revealed(cli: Project, ssm_on: Ssm) -> None:
+def test_ssm_get_redacts_unless_revealed(cli: Project, ssm_with_secret: Ssm) -> None:
     redacted = json.loads(run("ssm", "get", "api_token", "--format", "json").stdout)
     assert redacted == {
         "name": f"{PREFIX}/api_token",
@@ -150,15 +154,15 @@ def test_ssm_get_redacts_unless_revealed(cli: Project, ssm_on: Ssm) -> None:
     )
 
 
-def test_ssm_get_of_a_missing_parameter_says_what_to_do(cli: Project, ssm_on: Ssm) -> None:
+def test_ssm_get_of_a_missing_parameter_says_what_to_do(cli: Project, ssm_with_secret: Ssm) -> None:
     result = run("ssm", "get", "absent")
     assert result.stderr.startswith(
         "error: GetParameter failed (ParameterNotFound): check the name and the prefix"
     )
 
 
-def test_ssm_list_shows_names_types_versions_and_never_values(cli: Project, ssm_on: Ssm) -> None:
-    ssm_on.put(f"{PREFIX}/hosts", "a,b", kind="StringList")
+def test_ssm_list_shows_names_types_versions_and_never_values(cli: Project, ssm_with_secret: Ssm) -> None:
+    ssm_with_secret.put(f"{PREFIX}/hosts", "a,b", kind="StringList")
     result = run("ssm", "list", "--format", "json")
     listed = {(row["name"], row["type"], row["version"]) for row in json.loads(result.stdout)}
     assert listed == {(f"{PREFIX}/api_token", "SecureString", 1), (f"{PREFIX}/hosts", "StringList", 1)}
@@ -166,7 +170,7 @@ def test_ssm_list_shows_names_types_versions_and_never_values(cli: Project, ssm_
     assert_no_secret(result)
 
 
-def test_ssm_push_plans_then_applies(cli: Project, ssm_on: Ssm, tmp_path: Path) -> None:
+def test_ssm_push_plans_then_applies(cli: Project, ssm_with_secret: Ssm, tmp_path: Path) -> None:
     source = tmp_path / "push.env"
     source.write_text(
         f'API_TOKEN=ignored\nCLARITY_API_TOKEN="{SECRET}"\nCLARITY_DATABASE__PASSWORD="p@ss"\nMODEL_SIGNATURE_KEY="{KEY}"\nCLARITY_USE_SSM=true\n'
@@ -178,19 +182,23 @@ def test_ssm_push_plans_then_applies(cli: Project, ssm_on: Ssm, tmp_path: Path) 
         {"name": f"{PREFIX}/model_signature_key", "action": "add"},
     ]
     assert "dry run: 2 to write; add --apply to write them" in plan.stderr
-    assert ssm_on.client.get_parameters_by_path(Path=f"{PREFIX}/database")["Parameters"] == []
+    assert ssm_with_secret.client.get_parameters_by_path(Path=f"{PREFIX}/database")["Parameters"] == []
     applied = run("ssm", "push", str(source), "--apply")
     assert "applied: 2 written" in applied.stderr
-    stored = ssm_on.client.get_parameter(Name=f"{PREFIX}/database/password", WithDecryption=True)["Parameter"]
+    stored = ssm_with_secret.client.get_parameter(Name=f"{PREFIX}/database/password", WithDecryption=True)[
+        "Parameter"
+    ]
     assert (stored["Value"], stored["Type"]) == ("p@ss", "SecureString")
     assert_no_secret(plan, KEY)
     assert_no_secret(applied, KEY)
 
 
-def test_ssm_pull_writes_a_private_file_that_loads_back_to_the_same_values(cli: Project, ssm_on: Ssm) -> None:
-    ssm_on.put(f"{PREFIX}/model_signature_key", "0123-" + KEY)
-    ssm_on.put(f"{PREFIX}/database/port", "0123")
-    ssm_on.put(f"{PREFIX}/quoted", 'a "quoted"\nline')
+def test_ssm_pull_writes_a_private_file_that_loads_back_to_the_same_values(
+    cli: Project, ssm_with_secret: Ssm
+) -> None:
+    ssm_with_secret.put(f"{PREFIX}/model_signature_key", "0123-" + KEY)
+    ssm_with_secret.put(f"{PREFIX}/database/port", "0123")
+    ssm_with_secret.put(f"{PREFIX}/quoted", 'a "quoted"\nline')
     target = cli.root / ".env"
     result = run("ssm", "pull", str(target))
     assert result.exit_code == 0, result.stderr
@@ -204,8 +212,8 @@ def test_ssm_pull_writes_a_private_file_that_loads_back_to_the_same_values(cli: 
     assert run("ssm", "pull", str(target), "--force").exit_code == 0
 
 
-def test_ssm_pull_to_toml_writes_the_environments_section(cli: Project, ssm_on: Ssm) -> None:
-    ssm_on.put(f"{PREFIX}/database/password", "pw")
+def test_ssm_pull_to_toml_writes_the_environments_section(cli: Project, ssm_with_secret: Ssm) -> None:
+    ssm_with_secret.put(f"{PREFIX}/database/password", "pw")
     target = cli.root / ".secrets.toml"
     assert run("ssm", "pull", str(target)).exit_code == 0
     assert tomllib.loads(target.read_text()) == {
@@ -214,7 +222,7 @@ def test_ssm_pull_to_toml_writes_the_environments_section(cli: Project, ssm_on: 
 
 
 def test_ssm_diff_exits_0_when_equal_and_1_listing_names_otherwise(
-    cli: Project, ssm_on: Ssm, tmp_path: Path
+    cli: Project, ssm_with_secret: Ssm, tmp_path: Path
 ) -> None:
     same = tmp_path / "same.json"
     same.write_text(json.dumps({"api_token": SECRET}))
@@ -223,11 +231,11 @@ def test_ssm_diff_exits_0_when_equal_and_1_listing_names_otherwise(
     other.write_text(json.dumps({"api_token": "different", "new": {"key": "x"}}))
     result = run("ssm", "diff", str(other))
     assert (result.exit_code, result.stdout) == (1, f"change: {PREFIX}/api_token\nadd: {PREFIX}/new/key\n")
-    ssm_on.put(f"{PREFIX}/extra", "x")
+    ssm_with_secret.put(f"{PREFIX}/extra", "x")
     assert f"only in ssm: {PREFIX}/extra" in run("ssm", "diff", str(same)).stdout
 
 
-def test_export_dotenv_and_json_hold_the_resolved_settings(cli: Project, ssm_on: Ssm) -> None:
+def test_export_dotenv_and_json_hold_the_resolved_settings(cli: Project, ssm_with_secret: Ssm) -> None:
     cli.write("settings.toml", "[development]\nworkers = 4\ndebug = true\n")
     dotenv = run("export", "--format", "dotenv").stdout
     assert f'CLARITY_API_TOKEN="{SECRET}"' in dotenv.splitlines()
@@ -236,7 +244,7 @@ def test_export_dotenv_and_json_hold_the_resolved_settings(cli: Project, ssm_on:
     assert (exported["API_TOKEN"], exported["WORKERS"], exported["DEBUG"]) == (SECRET, 4, True)
 
 
-def test_export_kubernetes_objects_in_the_guides_shapes(cli: Project, ssm_on: Ssm) -> None:
+def test_export_kubernetes_objects_in_the_guides_shapes(cli: Project, ssm_with_secret: Ssm) -> None:
     secret = yaml.safe_load(run("export", "--format", "k8s-secret").stdout)
     assert (secret["kind"], secret["type"], secret["metadata"]["name"]) == (
         "Secret",
@@ -255,7 +263,7 @@ def test_export_kubernetes_objects_in_the_guides_shapes(cli: Project, ssm_on: Ss
     assert config["metadata"]["name"] == "app-config"
 
 
-def test_exec_passes_settings_and_the_exit_code(cli: Project, ssm_on: Ssm) -> None:
+def test_exec_passes_settings_and_the_exit_code(cli: Project, ssm_with_secret: Ssm) -> None:
     code = f"import os, sys; sys.exit(0 if os.environ['CLARITY_API_TOKEN'] == {SECRET!r} else 3)"
     assert run("exec", "--", sys.executable, "-c", code).exit_code == 0
     assert run("exec", "--", sys.executable, "-c", "import sys; sys.exit(7)").exit_code == 7
@@ -273,8 +281,8 @@ def model_dir(tmp_path: Path) -> Path:
     return directory
 
 
-def test_models_sign_publish_and_verify(cli: Project, ssm_on: Ssm, model_dir: Path) -> None:
-    ssm_on.put(f"{PREFIX}/model_signature_key", KEY)
+def test_models_sign_publish_and_verify(cli: Project, ssm_with_secret: Ssm, model_dir: Path) -> None:
+    ssm_with_secret.put(f"{PREFIX}/model_signature_key", KEY)
     small = model_dir / MODEL_FILES["small"]
     signed = json.loads(run("models", "sign", str(small), "--size", "small").stdout)
     assert signed == {"small": expected_checksums({"small": small}, KEY)["small"]}

@@ -20,23 +20,20 @@ from clarity_settings import (
 )
 from clarity_settings.cli import main
 from clarity_settings.integrity import MODEL_FILES
-from tests.conftest import Project, Ssm
+from tests.conftest import PRODUCTION_PREFIX as PREFIX
+from tests.conftest import Project, Ssm, production
 from tests.ssm_proxy import ACCESS_DENIED
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "troubleshooting.md").read_text()
-PREFIX = "/clarity/production"
-
-
-def production(**environment: str) -> None:
-    """Production with SSM on, plus the given variables."""
-    os.environ.update({"ENV_FOR_DYNACONF": "production", "CLARITY_USE_SSM": "true", **environment})
 
 
 def test_the_outage_warning_and_recovery_notice(
     project: Project, ssm: Ssm, caplog: pytest.LogCaptureFixture
 ) -> None:
     production(
-        MODEL_SIGNATURE_KEY="k" * 40, EXPECTED_MODEL_CHECKSUMS=json.dumps({s: "a" * 64 for s in MODEL_FILES})
+        use_ssm=True,
+        MODEL_SIGNATURE_KEY="k" * 40,
+        EXPECTED_MODEL_CHECKSUMS=json.dumps({s: "a" * 64 for s in MODEL_FILES}),
     )
     ssm.proxy.fail_every(ACCESS_DENIED)
     with caplog.at_level(logging.INFO, logger="clarity_settings.ssm"):
@@ -51,7 +48,7 @@ def test_the_outage_warning_and_recovery_notice(
 
 
 def test_the_missing_key_message(project: Project, ssm: Ssm) -> None:
-    production()
+    production(use_ssm=True)
     with pytest.raises(InvalidSettingError) as caught:
         project.settings().get("ANYTHING")
     assert str(caught.value).split(";")[0] in DOC
@@ -104,7 +101,7 @@ def in_doc(message: str, project: Project) -> bool:
     ],
 )
 def test_the_trust_boundary_messages_for_ssm(project: Project, ssm: Ssm, name: str, value: str) -> None:
-    production()
+    production(use_ssm=True)
     ssm.put(f"{PREFIX}/{name}", value)
     with pytest.raises(ClaritySettingsError) as caught:
         project.settings().get("ANYTHING")
@@ -129,7 +126,7 @@ def test_the_trust_boundary_messages_for_variables_and_files(project: Project) -
 
 
 def test_the_ignored_reduced_security_warning(project: Project, caplog: pytest.LogCaptureFixture) -> None:
-    production(CLARITY_USE_SSM="false")
+    production(use_ssm=False)
     project.write(".env", "CLARITY_ALLOW_REDUCED_SECURITY=true\n")
     with pytest.raises(InvalidSettingError):
         project.settings().get("ANYTHING")
@@ -140,7 +137,7 @@ def test_the_ignored_reduced_security_warning(project: Project, caplog: pytest.L
 
 def test_the_pull_and_models_messages(project: Project, ssm: Ssm, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(project.root)
-    production()
+    production(use_ssm=True)
     ssm.put(f"{PREFIX}/api_token", "@str @format {env}")
     pulled = CliRunner().invoke(main, ["ssm", "pull", "pulled.toml"])
     assert in_doc(pulled.stderr.removeprefix("error: ").strip(), project)

@@ -14,10 +14,9 @@ import pytest
 
 from clarity_settings import SecretsManager
 from clarity_settings.settings import JITTER
-from tests.conftest import Project, Ssm
+from tests.conftest import PREFIX, Project, Ssm, publish
 from tests.ssm_proxy import THROTTLE, latency
 
-PREFIX = "/clarity/development"
 TTL = 100.0
 
 
@@ -39,15 +38,6 @@ class FakeClock:
 def clock() -> FakeClock:
     """A fresh fake clock."""
     return FakeClock()
-
-
-def publish(ssm: Ssm, version: int) -> None:
-    """One complete version of the secrets: a key and checksums that all carry the version number."""
-    ssm.put(f"{PREFIX}/model_signature_key", f"key-{version}")
-    ssm.put(
-        f"{PREFIX}/expected_model_checksums",
-        json.dumps({s: f"{version}" * 64 for s in ("small", "medium", "large")}),
-    )
 
 
 @pytest.fixture

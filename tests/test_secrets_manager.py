@@ -20,25 +20,25 @@ from clarity_settings import (
     get_secrets_manager,
     reset_secrets_manager,
 )
-from tests.conftest import REGION, Project, Ssm
+from tests.conftest import PREFIX, REGION, Project, Ssm
 from tests.ssm_proxy import ACCESS_DENIED
 
-PREFIX = "/clarity/development"
 CHECKSUMS = {size: str(n) * 64 for n, size in enumerate(("small", "medium", "large"), start=1)}
 GUIDE_HEALTH_KEYS = {"service", "use_ssm", "ssm_prefix", "cache_size", "cache_ttl_seconds", "ssm_status"}
 
 
 @pytest.fixture
-def ssm_on(ssm: Ssm) -> Ssm:
+def ssm_with_model_secrets(ssm_on: Ssm) -> Ssm:
     """SSM forced on, holding a signature key and checksums under the development prefix."""
-    os.environ["CLARITY_USE_SSM"] = "true"
-    ssm.put(f"{PREFIX}/model_signature_key", "ssm-key")
-    ssm.put(f"{PREFIX}/expected_model_checksums", json.dumps(CHECKSUMS))
-    return ssm
+    ssm_on.put(f"{PREFIX}/model_signature_key", "ssm-key")
+    ssm_on.put(f"{PREFIX}/expected_model_checksums", json.dumps(CHECKSUMS))
+    return ssm_on
 
 
-def test_the_guides_api_reads_the_model_integrity_secrets(project: Project, ssm_on: Ssm) -> None:
-    ssm_on.put(f"{PREFIX}/model_signature_key_previous", "old-key")
+def test_the_guides_api_reads_the_model_integrity_secrets(
+    project: Project, ssm_with_model_secrets: Ssm
+) -> None:
+    ssm_with_model_secrets.put(f"{PREFIX}/model_signature_key_previous", "old-key")
     manager = SecretsManager(settings=project.settings())
     assert manager.get_model_signature_key() == "ssm-key"
     assert manager.get_model_signature_keys() == ["ssm-key", "old-key"]
@@ -46,11 +46,13 @@ def test_the_guides_api_reads_the_model_integrity_secrets(project: Project, ssm_
     assert type(manager.get_model_checksums()) is dict
 
 
-def test_the_manager_and_settings_agree_before_and_after_a_rotation(project: Project, ssm_on: Ssm) -> None:
+def test_the_manager_and_settings_agree_before_and_after_a_rotation(
+    project: Project, ssm_with_model_secrets: Ssm
+) -> None:
     settings = project.settings()
     manager = SecretsManager(settings=settings)
     assert manager.get_model_signature_key() == settings.MODEL_SIGNATURE_KEY == "ssm-key"
-    ssm_on.put(f"{PREFIX}/model_signature_key", "rotated-key")
+    ssm_with_model_secrets.put(f"{PREFIX}/model_signature_key", "rotated-key")
     manager.refresh_cache("model_signature_key")
     assert settings.MODEL_SIGNATURE_KEY == manager.get_model_signature_key() == "rotated-key"
 
@@ -78,7 +80,9 @@ def test_get_json_refuses_what_is_not_an_object_without_echoing_it(project: Proj
     assert "secret-ish" not in str(caught.value)
 
 
-def test_health_has_the_originals_keys_and_per_secret_provenance(project: Project, ssm_on: Ssm) -> None:
+def test_health_has_the_originals_keys_and_per_secret_provenance(
+    project: Project, ssm_with_model_secrets: Ssm
+) -> None:
     project.write(".env", "MODEL_SIGNATURE_KEY_PREVIOUS=from-dotenv\n")
     health = SecretsManager(settings=project.settings()).health_check()
     assert set(health) >= GUIDE_HEALTH_KEYS | {"environment", "security", "last_error", "secrets"}
@@ -110,13 +114,15 @@ def test_ssm_off_means_no_request_even_for_a_health_probe(project: Project, ssm:
     assert ssm.proxy.total == 0
 
 
-def test_the_health_probe_is_one_undecrypted_read_and_reports_denial(project: Project, ssm_on: Ssm) -> None:
+def test_the_health_probe_is_one_undecrypted_read_and_reports_denial(
+    project: Project, ssm_with_model_secrets: Ssm
+) -> None:
     manager = SecretsManager(settings=project.settings())
     manager.get_model_signature_key()
-    ssm_on.proxy.reset()
+    ssm_with_model_secrets.proxy.reset()
     assert manager.health_check(probe=True)["ssm_probe"] == "ok"
-    assert ssm_on.proxy.requests == {"GetParametersByPath": 1}
-    ssm_on.proxy.fail_every(ACCESS_DENIED)
+    assert ssm_with_model_secrets.proxy.requests == {"GetParametersByPath": 1}
+    ssm_with_model_secrets.proxy.fail_every(ACCESS_DENIED)
     assert manager.health_check(probe=True)["ssm_probe"] == "AccessDeniedException"
 
 
@@ -175,7 +181,7 @@ def test_an_unknown_reduced_security_value_is_an_error_naming_the_variable(proje
 
 
 def test_code_options_and_an_injected_client_beat_the_environment(
-    project: Project, ssm: Ssm, moto_url: str, monkeypatch: pytest.MonkeyPatch
+    project: Project, ssm: Ssm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(project.root)
     ssm.put("/team/app/model_signature_key", "team-key")

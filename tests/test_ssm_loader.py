@@ -21,17 +21,8 @@ from clarity_settings import ConfigurationError, SsmMappingError, SsmUnavailable
 from clarity_settings.ssm import switch
 from clarity_settings.ssm.read import Parameter, map_parameters, setting_path
 from loaders import ssm_loader
-from tests.conftest import Project, Ssm
+from tests.conftest import PREFIX, Project, Ssm
 from tests.ssm_proxy import ACCESS_DENIED, DROP, SERVER_ERROR, THROTTLE
-
-PREFIX = "/clarity/development"
-
-
-@pytest.fixture
-def ssm_on(ssm: Ssm) -> Ssm:
-    """SSM forced on, as CLARITY_USE_SSM=true does."""
-    os.environ["CLARITY_USE_SSM"] = "true"
-    return ssm
 
 
 def test_a_cold_load_of_35_parameters_costs_four_requests_and_nothing_else(

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from clarity_settings import ClaritySettingsError, InvalidSettingError
 from clarity_settings.rules import RuleContext, checksums_problem, signature_key_problem
-from tests.conftest import Project
+from tests.conftest import Project, production
 
 GOOD_KEY = "k3y-" + "x" * 40
 SIZES = ("small", "medium", "large")
@@ -26,16 +26,16 @@ def good_checksums() -> dict[str, str]:
     return {size: str(n) * 64 for n, size in enumerate(SIZES, start=1)}
 
 
-def production(project: Project, **environment: str) -> Any:
+def production_settings(project: Project, **environment: str) -> Any:
     """Settings for production from the environment only, SSM off."""
-    os.environ.update({"ENV_FOR_DYNACONF": "production", "CLARITY_USE_SSM": "false", **environment})
+    production(use_ssm=False, **environment)
     return project.settings()
 
 
 def failure(project: Project, **environment: str) -> str:
     """The validation message production settings fail with at first use."""
     with pytest.raises(InvalidSettingError) as caught:
-        production(project, **environment).get("ANYTHING")
+        production_settings(project, **environment).get("ANYTHING")
     return str(caught.value)
 
 
@@ -49,7 +49,7 @@ def complete(**changes: str) -> dict[str, str]:
 
 
 def test_a_complete_production_configuration_loads(project: Project) -> None:
-    settings = production(project, **complete())
+    settings = production_settings(project, **complete())
     assert settings.MODEL_SIGNATURE_KEY == GOOD_KEY
     assert good_checksums() == settings.EXPECTED_MODEL_CHECKSUMS
 
@@ -69,9 +69,9 @@ def test_no_signature_key_in_any_layer_fails_closed_at_first_use(project: Projec
 
 def test_the_validation_error_is_dynaconfs_and_the_packages(project: Project) -> None:
     with pytest.raises(ValidationError):
-        production(project).get("ANYTHING")
+        production_settings(project).get("ANYTHING")
     with pytest.raises(ClaritySettingsError):
-        production(project).get("ANYTHING")
+        production_settings(project).get("ANYTHING")
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_a_development_placeholder_is_accepted_in_development_with_a_warning(
 
 
 def test_the_previous_key_is_optional_but_held_to_the_same_rules(project: Project) -> None:
-    assert production(project, **complete()).get("MODEL_SIGNATURE_KEY_PREVIOUS") is None
+    assert production_settings(project, **complete()).get("MODEL_SIGNATURE_KEY_PREVIOUS") is None
     message = failure(project, **complete(MODEL_SIGNATURE_KEY_PREVIOUS="dev-key"))
     assert message.startswith("MODEL_SIGNATURE_KEY_PREVIOUS is a development placeholder")
 
@@ -158,7 +158,7 @@ def test_production_needs_three_hex_checksums(
 
 def test_upper_case_hex_checksums_are_normalised_to_lower_case(project: Project) -> None:
     upper = {size: checksum.upper().replace("1", "A") for size, checksum in good_checksums().items()}
-    settings = production(project, **complete(EXPECTED_MODEL_CHECKSUMS=json.dumps(upper)))
+    settings = production_settings(project, **complete(EXPECTED_MODEL_CHECKSUMS=json.dumps(upper)))
     assert settings.EXPECTED_MODEL_CHECKSUMS["small"] == "a" * 64
 
 
@@ -241,7 +241,7 @@ def test_an_invalid_prefix_in_settings_toml_is_reported_by_validation(project: P
 
 
 def test_validate_all_reports_one_line_per_failing_rule(project: Project) -> None:
-    settings = production(project, **complete())
+    settings = production_settings(project, **complete())
     settings.set("MODEL_SIGNATURE_KEY", "short")
     settings.set("SECRETS_CACHE_TTL", -5)
     errors = settings.validators.validate_all(raise_error=False)

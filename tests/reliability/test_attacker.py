@@ -34,10 +34,9 @@ from clarity_settings import (
     names,
 )
 from clarity_settings.cli import main
-from tests.conftest import REGION, Project, Ssm
+from tests.conftest import PREFIX, REGION, Project, Ssm, production
 from tests.reliability.conftest import record
 
-PREFIX = "/clarity/development"
 CANARY_VARIABLE = "ATTACK_CANARY"
 CANARY_ENVIRONMENT = "canary-environment-value-7f3a9c"
 CANARY_FILE = "canary-file-content-51be0d"
@@ -104,13 +103,6 @@ def target(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Target
     project.write("settings.toml", f'[default]\nother_secret = "{CANARY_SETTING}"\n')
     os.environ[CANARY_VARIABLE] = CANARY_ENVIRONMENT
     return Target(project, marker, executed)
-
-
-@pytest.fixture
-def ssm_on(ssm: Ssm) -> Ssm:
-    """SSM forced on."""
-    os.environ["CLARITY_USE_SSM"] = "true"
-    return ssm
 
 
 def nest(value: object, depth: int) -> object:
@@ -345,16 +337,16 @@ def test_a_dotenv_option_is_refused_naming_the_file(target: Target, variable: st
     target.assert_refusal(caught.value, f"{env_file} sets {variable}, a dynaconf option")
 
 
-def production(project: Project) -> None:
+def production_without_secrets(project: Project) -> None:
     """The real environment says production; SSM off; no secret anywhere."""
-    os.environ.update({"ENV_FOR_DYNACONF": "production", "CLARITY_USE_SSM": "false"})
+    production(use_ssm=False)
     project.write("settings.toml", "[production]\nservice_name = 'svc'\n")
 
 
 def test_reduced_security_in_dotenv_does_not_weaken_production(
     project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:
-    production(project)
+    production_without_secrets(project)
     project.write(".env", "CLARITY_ALLOW_REDUCED_SECURITY=true\n")
     with pytest.raises(InvalidSettingError, match="MODEL_SIGNATURE_KEY is required in production"):
         project.settings().get("SERVICE_NAME")
@@ -362,25 +354,25 @@ def test_reduced_security_in_dotenv_does_not_weaken_production(
 
 
 def test_reduced_security_in_a_settings_file_does_not_weaken_production(project: Project) -> None:
-    production(project)
+    production_without_secrets(project)
     project.write("settings.toml", "[production]\nallow_reduced_security = true\n")
     with pytest.raises(InvalidSettingError, match="MODEL_SIGNATURE_KEY is required in production"):
         project.settings().get("SERVICE_NAME")
 
 
 def test_reduced_security_from_the_real_environment_still_works(project: Project) -> None:
-    production(project)
+    production_without_secrets(project)
     os.environ["CLARITY_ALLOW_REDUCED_SECURITY"] = "true"
     assert project.settings().SERVICE_NAME == "svc"
 
 
 def test_reduced_security_given_in_code_still_works(project: Project) -> None:
-    production(project)
+    production_without_secrets(project)
     assert project.settings(allow_reduced_security=True).SERVICE_NAME == "svc"
 
 
 def test_dotenv_cannot_move_production_to_development(project: Project) -> None:
-    production(project)
+    production_without_secrets(project)
     os.environ["MODEL_SIGNATURE_KEY"] = "short"
     project.write(".env", "ENV_FOR_DYNACONF=development\n")
     with pytest.raises(InvalidSettingError, match="shorter than the 32 characters production requires"):
@@ -398,7 +390,7 @@ def test_dotenv_picks_the_environment_when_the_real_environment_is_silent(projec
 
 @pytest.mark.parametrize("option", ["env_for_dynaconf", "force_env_for_dynaconf"])
 def test_a_settings_file_cannot_choose_the_environment(project: Project, option: str) -> None:
-    production(project)
+    production_without_secrets(project)
     path = project.write("settings.toml", f"[default]\n{option} = 'development'\n")
     with pytest.raises(ConfigurationError) as caught:
         project.settings().get("SERVICE_NAME")

@@ -12,21 +12,10 @@ from collections.abc import Callable
 import pytest
 
 from clarity_settings import SecretsManager
-from tests.conftest import Project, Ssm
+from tests.conftest import Project, Ssm, publish
 from tests.reliability.conftest import record
 
-PREFIX = "/clarity/development"
 ROTATIONS = 200
-
-
-def publish(ssm: Ssm, version: int) -> None:
-    """One complete version: a key and checksums that all carry the version."""
-    ssm.put(f"{PREFIX}/model_signature_key", f"key-{version}")
-    digit = str(version % 10)
-    ssm.put(
-        f"{PREFIX}/expected_model_checksums",
-        json.dumps({s: digit * 64 for s in ("small", "medium", "large")}),
-    )
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> None:

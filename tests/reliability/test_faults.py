@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Project, Ssm
+from tests.conftest import PREFIX, Project, Ssm
 from tests.reliability.conftest import record
 from tests.ssm_proxy import DROP, SERVER_ERROR, THROTTLE, Fault, FaultPlan, latency
 
-PREFIX = "/clarity/development"
 COUNT = 35
 PAGES = 4
 
@@ -37,7 +36,7 @@ CASES: dict[str, Callable[[], FaultPlan]] = {
 }
 
 
-def publish(ssm: Ssm, version: int) -> None:
+def publish_batch(ssm: Ssm, version: int) -> None:
     """COUNT parameters that all carry one version number."""
     for number in range(COUNT):
         ssm.put(f"{PREFIX}/batch/item_{number}", f"v{version}")
@@ -53,7 +52,7 @@ def versions(settings: Any) -> set[str | None]:
 def faulty(ssm: Ssm) -> Ssm:
     """SSM on with botocore's default three attempts."""
     os.environ.update({"CLARITY_USE_SSM": "true", "AWS_MAX_ATTEMPTS": "3"})
-    publish(ssm, 1)
+    publish_batch(ssm, 1)
     return ssm
 
 
@@ -98,7 +97,7 @@ def test_a_refresh_under_faults_swaps_all_or_keeps_the_previous_set(
 ) -> None:
     settings = project.settings()
     assert versions(settings) == {"v1"}
-    publish(faulty, 2)
+    publish_batch(faulty, 2)
     faulty.proxy.reset()
     faulty.proxy.plan = CASES[case]()
     held, seconds = timed_versions(settings, settings.expire)

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from clarity_settings import SecretsManager
-from tests.conftest import Ssm
+from tests.conftest import Ssm, publish
 from tests.reliability.conftest import record
 from tests.ssm_proxy import THROTTLE
-from tests.test_freshness import TTL, FakeClock, clock, publish, warm
+from tests.test_freshness import TTL, FakeClock, clock, warm
 
 __all__ = ["clock", "warm"]
 

@@ -132,6 +132,11 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         return self.ssm_context.health.status is Status.UNHEALTHY and self._wrapped is not empty
 
     @property
+    def next_refresh_at(self) -> float:
+        """When, on this object's clock, the values are refreshed next (inf while nothing refreshes)."""
+        return float(self._expires_at)
+
+    @property
     def instance(self) -> Any:
         """The loaded dynaconf Settings in use right now."""
         if self._wrapped is empty:
@@ -207,6 +212,8 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
 
     def _refresh_once(self) -> None:
         lock = self._lock()
+        # NOTE: never wait for the lock: one reader refreshes (single flight) and every other reader
+        # keeps reading the current set instead of queueing behind it.
         if not lock.acquire(blocking=False):
             return
         try:
@@ -217,9 +224,13 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
 
     def _refresh(self, expiries_seen: int) -> None:
         candidate = self._wrapped.dynaconf_clone()
+        # NOTE: the clone carries the old provenance; cleared, it records only what this reload sets,
+        # so a parameter deleted from SSM does not linger as the source of a value.
         candidate.__core__.config.loaded_by_loaders.clear()
         try:
             candidate.reload()
+            # NOTE: a failed SSM read leaves the candidate with the lower layers only; swapping it in
+            # would replace every SSM value with its fallback, so the current set stays.
             if self.ssm_context.health.status is Status.UNHEALTHY:
                 self._schedule_retry(expiries_seen)
                 return

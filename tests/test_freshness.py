@@ -75,7 +75,7 @@ def test_the_ttl_is_jittered_within_ten_percent(project: Project, ssm: Ssm, cloc
     for seed in range(20):
         settings = project.settings(clock=clock, rng=random.Random(seed))  # noqa: S311
         assert settings.MODEL_SIGNATURE_KEY == "key-1"
-        expiry = settings.__dict__["_expires_at"] - clock.now
+        expiry = settings.next_refresh_at - clock.now
         assert TTL * (1 - JITTER) <= expiry <= TTL * (1 + JITTER)
         expiries.add(round(expiry, 6))
     assert len(expiries) > 15

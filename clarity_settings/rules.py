@@ -240,51 +240,35 @@ def ssm_prefix_check(value: Any, context: RuleContext) -> str | None:  # noqa: A
     return switch.prefix_problem(value)
 
 
-def _secret_remedy(verb: str, name: str) -> Callable[[RuleContext], str]:
-    """Where to put a secret right: its parameter under the prefix in force, or the guide's variable."""
-    return lambda context: (
-        f"{verb} the SSM parameter {context.prefix}/{name.lower()} or the environment variable {name}"
-    )
+def _secret_rule(name: str, check: Check, verb: str, *, required: bool, caution: Check | None = None) -> Rule:
+    """A rule for one of the guide's secrets, whose remedy names its parameter under the prefix in force."""
+
+    def remedy(context: RuleContext) -> str:
+        return f"{verb} the SSM parameter {context.prefix}/{name.lower()} or the environment variable {name}"
+
+    return Rule(name, check, remedy=remedy, required_outside_development=required, caution=caution)
 
 
-def _fixed_remedy(text: str) -> Callable[[RuleContext], str]:
-    return lambda _: text
+def _control_rule(name: str, check: Check, remedy: str) -> Rule:
+    """A rule for a control setting, named with the variable that sets it."""
+    return Rule(name, check, remedy=lambda _: remedy, label=names.control_label(name))
 
 
 def build_validators() -> list[Validator]:
     """The validators every clarity settings object runs at first use and on validators.validate()."""
+    ttl_remedy = f"set {names.control_variable(names.CACHE_TTL)} to a number of seconds such as 300"
     return [
-        Rule(
-            names.SIGNATURE_KEY,
-            signature_key_problem,
-            remedy=_secret_remedy("set", names.SIGNATURE_KEY),
-            required_outside_development=True,
-            caution=signature_key_caution,
+        _secret_rule(
+            names.SIGNATURE_KEY, signature_key_problem, "set", required=True, caution=signature_key_caution
         ),
-        Rule(
-            names.PREVIOUS_SIGNATURE_KEY,
-            signature_key_problem,
-            remedy=_secret_remedy("fix or delete", names.PREVIOUS_SIGNATURE_KEY),
-        ),
-        Rule(
+        _secret_rule(names.PREVIOUS_SIGNATURE_KEY, signature_key_problem, "fix or delete", required=False),
+        _secret_rule(
             names.CHECKSUMS,
             checksums_problem,
-            remedy=_secret_remedy("publish signed checksums as", names.CHECKSUMS),
-            required_outside_development=True,
+            "publish signed checksums as",
+            required=True,
             caution=checksums_caution,
         ),
-        Rule(
-            names.CACHE_TTL,
-            cache_ttl_problem,
-            remedy=_fixed_remedy(
-                f"set {names.control_variable(names.CACHE_TTL)} to a number of seconds such as 300"
-            ),
-            label=names.control_label(names.CACHE_TTL),
-        ),
-        Rule(
-            names.SSM_PREFIX,
-            ssm_prefix_check,
-            remedy=_fixed_remedy(switch.PREFIX_REMEDY),
-            label=names.control_label(names.SSM_PREFIX),
-        ),
+        _control_rule(names.CACHE_TTL, cache_ttl_problem, ttl_remedy),
+        _control_rule(names.SSM_PREFIX, ssm_prefix_check, switch.PREFIX_REMEDY),
     ]

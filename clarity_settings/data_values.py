@@ -31,7 +31,16 @@ _DYNACONF_TOKEN = re.compile(
 """Text starting with a token dynaconf knows (``@format``, ``@read_file/x``), but not ``@nonexistent``."""
 
 MERGE_MARKERS: Final = frozenset({"dynaconf_merge", "dynaconf_merge_unique"})
-DYNACONF_OPTIONS: Final = frozenset(name for name in vars(dynaconf.default_settings) if name.isupper())
+DYNACONF_OPTIONS: Final = frozenset(name for name in vars(dynaconf.default_settings) if name.isupper()) | {
+    "YAML",
+    "DYNABOXIFY",
+    "LOAD_DOTENV",
+    "DEFAULT_SETTINGS_PATHS",
+    "VALIDATORS",
+    "SETTINGS_MODULE",
+}
+"""dynaconf's default settings and the other keys it reads back from the settings themselves (YAML
+names a file to load, DYNABOXIFY changes how every later value is stored)."""
 
 _TRUE: Final = frozenset({"true", "1", "yes", "on"})
 _FALSE: Final = frozenset({"false", "0", "no", "off"})
@@ -165,9 +174,11 @@ def name_problem(levels: tuple[str, ...], *, control_allowed: bool = False) -> s
 
 
 def is_dynaconf_option(level: str) -> bool:
-    """dynaconf's own options, includes and merge markers, in any case."""
+    """dynaconf's own options, includes and merge markers in any case, and its internal '_' attributes."""
     upper = level.upper()
-    return upper.startswith("DYNACONF_") or upper.endswith("_FOR_DYNACONF") or upper in DYNACONF_OPTIONS
+    return (
+        upper.startswith(("DYNACONF_", "_")) or upper.endswith("_FOR_DYNACONF") or upper in DYNACONF_OPTIONS
+    )
 
 
 def set_data(

@@ -55,6 +55,22 @@ def dotenv_path(explicit: object, base: Path, *, search_parents: bool) -> Path |
     return candidate if candidate.is_file() else None
 
 
+DOTENV_REFUSED: Final = (
+    "outside development no .env is read; staging and production take settings from SSM, "
+    "the real environment and settings files"
+)
+
+
+def dotenv_allowed(env_from_code: object) -> bool:
+    """Only development reads .env: a file dropped beside a production service must change nothing.
+
+    The environment here is the one the process chose before any .env: FORCE_ENV_FOR_DYNACONF or
+    ENV_FOR_DYNACONF in the real environment, else env= in code; nothing chosen means development.
+    """
+    chosen = real_variable("FORCE_ENV_FOR_DYNACONF") or real_variable(names.ENV_SWITCHER) or env_from_code
+    return chosen is None or str(chosen).lower() == names.DEVELOPMENT
+
+
 def load_dotenv_file(path: Path) -> None:
     """Copy path's variables into os.environ; a variable already set (the real environment) wins.
 
@@ -71,6 +87,8 @@ def load_dotenv_file(path: Path) -> None:
     for name, value in values.items():
         if value is None or name in os.environ:
             continue
+        if name == names.ENV_SWITCHER and data_values.starts_with_token(value):
+            raise ConfigurationError(f"{path} sets {name} to a dynaconf token; write the environment's name")
         if name != names.ENV_SWITCHER and data_values.is_dynaconf_option(name.removeprefix("CLARITY_")):
             raise ConfigurationError(
                 f"{path} sets {name}, a dynaconf option; a .env file holds settings only: set dynaconf "
@@ -104,6 +122,7 @@ def prepare(
     dotenv: object,
     load_dotenv: bool,
     search_parents: bool,
+    env_from_code: object = None,
 ) -> tuple[object, object, Path | None]:
     """Settings files (and SETTINGS_FILE_FOR_DYNACONF's module) as absolute paths, and the .env read now.
 
@@ -114,6 +133,9 @@ def prepare(
         files = absolute_files(files or SETTINGS_FILES, base)  # type: ignore[arg-type]
         settings_module = absolute_files(str(settings_module), base) if settings_module else None
     path = dotenv_path(dotenv, base, search_parents=search_parents) if load_dotenv else None
+    if path is not None and path.is_file() and not dotenv_allowed(env_from_code):
+        log.warning("%s is not read: %s", path.resolve(), DOTENV_REFUSED)
+        return files, settings_module, None
     if path is not None and path.is_file():
         load_dotenv_file(path)
         return files, settings_module, path.resolve()

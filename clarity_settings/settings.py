@@ -58,6 +58,7 @@ class ClarityInstance(Settings):  # type: ignore[misc]
         clarity_ssm: SsmContext | None = None,
         clarity_load_dotenv: bool = True,
         clarity_search_parents: bool = False,
+        clarity_env_from_code: object = None,
         **kwargs: Any,
     ) -> None:
         attach(self, clarity_ssm or SsmContext())
@@ -68,6 +69,7 @@ class ClarityInstance(Settings):  # type: ignore[misc]
             dotenv=kwargs.get("DOTENV_PATH_FOR_DYNACONF"),
             load_dotenv=clarity_load_dotenv,
             search_parents=clarity_search_parents,
+            env_from_code=clarity_env_from_code,
         )
         object.__setattr__(self, local_files.DOTENV_ATTRIBUTE, dotenv)
         super().__init__(settings_module, **{**kwargs, "SETTINGS_FILE_FOR_DYNACONF": files})
@@ -107,6 +109,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             clarity_ssm=context,
             clarity_load_dotenv=load_dotenv,
             clarity_search_parents=search_parent_directories,
+            clarity_env_from_code=env_from_code(options),
             **options,
         )
 
@@ -281,6 +284,11 @@ def _options(overrides: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def env_from_code(options: dict[str, Any]) -> object:
+    """The environment code asked for (force_env=, else env=, whose default is development)."""
+    return options.get("force_env") or options.get("env")
+
+
 def dynaconf_options(*, search_parent_directories: bool = False, **overrides: Any) -> dict[str, Any]:
     """Keyword arguments that make any Dynaconf object (Flask, Django) read settings as ``settings`` does.
 
@@ -295,6 +303,7 @@ def dynaconf_options(*, search_parent_directories: bool = False, **overrides: An
         dotenv=options.get("dotenv_path"),
         load_dotenv=bool(options.pop("load_dotenv", True)),
         search_parents=search_parent_directories,
+        env_from_code=env_from_code(options),
     )
     return {**options, "settings_files": files, "load_dotenv": False}
 

@@ -11,7 +11,7 @@ dynaconf option (``CLARITY_ENV_FOR_DYNACONF``) is refused: options come from cod
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
@@ -42,18 +42,34 @@ def load(
         data_values.set_data(obj, levels, value, source=source, validate=validate)
 
 
-def _variables() -> Iterator[tuple[str, tuple[str, ...], Callable[[str], object]]]:
-    """The guide's names first, then CLARITY_* in name order, so a CLARITY_ form is set last and wins."""
-    for name in names.GUIDE_VARIABLES:
-        if name in os.environ:
-            yield name, (name,), str
+Found = tuple[str, tuple[str, ...], Callable[[str], object]]
+
+
+def _variables() -> list[Found]:
+    """In the order they are set, the last winning: .env's before the real ones, guide names before CLARITY_*.
+
+    So a real variable wins over .env whatever alias or spelling .env uses, and the CLARITY_ form wins
+    over the guide's name from the same place.
+    """
+    found: list[Found] = [(name, (name,), str) for name in names.GUIDE_VARIABLES if name in os.environ]
+    claimed: dict[tuple[tuple[str, ...], bool], str] = {}
     for variable in sorted(os.environ):
         if variable.startswith(PREFIX):
             levels = data_values.setting_levels(variable[len(PREFIX) :])
             problem = data_values.name_problem(levels, control_allowed=True)
             if problem is not None:
-                raise ConfigurationError(f"The environment variable {variable} {problem}; unset it")
-            yield variable, levels, _toml_typed
+                raise ConfigurationError(f"{_label(variable)} {problem}; unset it")
+            other = claimed.setdefault((levels, _is_real(variable)), variable)
+            if other != variable:
+                raise ConfigurationError(
+                    f"The environment variables {other} and {variable} both set {'.'.join(levels)}; unset one"
+                )
+            found.append((variable, levels, _toml_typed))
+    return sorted(found, key=lambda item: (_is_real(item[0]), item[0].startswith(PREFIX)))
+
+
+def _is_real(variable: str) -> bool:
+    return local_files.dotenv_file_of(variable) is None
 
 
 def _label(variable: str) -> str:

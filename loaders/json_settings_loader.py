@@ -12,7 +12,7 @@ from typing import Any
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import placeholders, provenance
+from clarity_settings import data_values, placeholders, provenance
 from clarity_settings.names import CHECKSUMS
 
 
@@ -33,7 +33,9 @@ def load(
     decoded = decode_checksums(current)
     if decoded != current:
         source = provenance.last_source(obj, CHECKSUMS) or SourceMetadata("json", "decoded")
-        obj.set(CHECKSUMS, decoded, loader_identifier=source, validate=validate)
+        data_values.refuse_merge_markers(decoded, CHECKSUMS)
+        # NOTE: the decoded JSON is data whichever layer gave the text: dynaconf must not evaluate it.
+        data_values.set_data(obj, (CHECKSUMS,), decoded, source=source, validate=validate)
 
 
 def decode_checksums(value: object) -> object:

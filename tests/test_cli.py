@@ -316,6 +316,17 @@ def test_models_commands_refuse_the_guides_example_key_outside_development(
     assert "MODEL_SIGNATURE_KEY is a development placeholder, which production refuses" in result.stderr
 
 
+def test_models_sign_refuses_a_placeholder_key_even_with_reduced_security(
+    cli: Project, model_dir: Path
+) -> None:
+    os.environ.update({"ENV_FOR_DYNACONF": "staging", "CLARITY_ALLOW_REDUCED_SECURITY": "true"})
+    result = CliRunner().invoke(
+        main, ["models", "sign", str(model_dir / MODEL_FILES["small"]), "--size", "small"]
+    )
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert "which staging never signs or verifies with, even with reduced security" in result.stderr
+
+
 def test_models_sign_needs_one_size_per_file(cli: Project, model_dir: Path) -> None:
     files = [str(model_dir / name) for name in MODEL_FILES.values()]
     result = CliRunner().invoke(main, ["models", "sign", *files[:2], "--size", "small"])

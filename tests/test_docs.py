@@ -126,11 +126,21 @@ def test_the_trust_boundary_messages_for_variables_and_files(project: Project) -
 
 
 def test_the_ignored_reduced_security_warning(project: Project, caplog: pytest.LogCaptureFixture) -> None:
-    production(use_ssm=False)
-    project.write(".env", "CLARITY_ALLOW_REDUCED_SECURITY=true\n")
+    os.environ["CLARITY_USE_SSM"] = "false"
+    project.write(".env", "ENV_FOR_DYNACONF=staging\nCLARITY_ALLOW_REDUCED_SECURITY=true\n")
     with pytest.raises(InvalidSettingError):
         project.settings().get("ANYTHING")
     warnings = [record.getMessage() for record in caplog.records if "is ignored" in record.getMessage()]
+    assert warnings
+    assert all(in_doc(message, project) for message in warnings)
+
+
+def test_the_unread_dotenv_warning(project: Project, caplog: pytest.LogCaptureFixture) -> None:
+    production(use_ssm=False)
+    project.write(".env", "CLARITY_ANYTHING=1\n")
+    with pytest.raises(InvalidSettingError):
+        project.settings().get("ANYTHING")
+    warnings = [record.getMessage() for record in caplog.records if "is not read" in record.getMessage()]
     assert warnings
     assert all(in_doc(message, project) for message in warnings)
 

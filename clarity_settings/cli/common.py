@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from clarity_settings import names
+from clarity_settings import names, placeholders, strictness
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError
 from clarity_settings.settings import ClaritySettings, create_settings
 from clarity_settings.ssm import client, switch
@@ -111,10 +111,19 @@ def load_settings(*, validate: bool = False) -> ClaritySettings:
 def model_settings(*, checksums: bool) -> ClaritySettings:
     """Settings whose signature keys (and checksums, to verify) meet the rules verify_model's settings meet.
 
-    Signing under the guide's example key in production would publish checksums anyone can forge.
+    Signing under the guide's example key in production would publish checksums anyone can forge, so
+    outside development a placeholder key is refused even with reduced security.
     """
     settings = load_settings()
     settings.validators.validate(only=[names.SIGNATURE_KEY, *([names.CHECKSUMS] if checksums else [])])
+    env = str(settings.current_env).lower()
+    key = settings.get(names.SIGNATURE_KEY)
+    if not strictness.is_development(env) and isinstance(key, str) and placeholders.is_placeholder_key(key):
+        raise ConfigurationError(
+            f"{names.SIGNATURE_KEY} is a development placeholder, which {env} never signs or verifies with, "
+            f"even with reduced security: set the SSM parameter {switch.prefix_of(settings.instance)}/"
+            "model_signature_key"
+        )
     return settings
 
 

@@ -78,7 +78,7 @@ def refusal(environ: Mapping[str, Any], port: int) -> str | None:
         return "moto's admin API is not served by local-ssm"
     if environ.get("REQUEST_METHOD") == "OPTIONS" or any(environ.get(name) for name in _BROWSER_HEADERS):
         return "requests from web pages are refused; use an AWS SDK or the AWS CLI"
-    if environ.get("HTTP_HOST") not in {f"{HOST}:{port}", f"localhost:{port}"}:
+    if str(environ.get("HTTP_HOST", "")).lower() not in {f"{HOST}:{port}", f"localhost:{port}"}:
         return f"only {HOST}:{port} is served"
     return None
 

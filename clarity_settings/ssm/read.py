@@ -109,6 +109,6 @@ def value_of(parameter: Parameter) -> object:
     text = parameter.value or ""
     if parameter.type != "StringList":
         return data_values.parse(text, label=label)
-    items = [data_values.parse(item, label=label) for item in text.split(",")]
+    items = [data_values.parse(item, label=f"An item of {label}") for item in text.split(",")]
     data_values.refuse_merge_markers(items, label)
     return items

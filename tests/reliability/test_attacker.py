@@ -275,7 +275,13 @@ def test_a_pull_into_toml_refuses_text_dynaconf_would_evaluate(
 
 RESERVED_NAMES = sorted(
     {name.lower() for name in data_values.DYNACONF_OPTIONS}
-    | {"dynaconf_include", "dynaconf_merge", "dynaconf_merge_unique", "Includes-For-Dynaconf"}
+    | {
+        "dynaconf_include",
+        "dynaconf_merge",
+        "dynaconf_merge_unique",
+        "Includes-For-Dynaconf",
+        "_registered_hooks",
+    }
     | {name.lower() for name in names.CONTROL_SETTINGS}
 )
 
@@ -343,14 +349,49 @@ def production_without_secrets(project: Project) -> None:
     project.write("settings.toml", "[production]\nservice_name = 'svc'\n")
 
 
-def test_reduced_security_in_dotenv_does_not_weaken_production(
+def test_a_dotenv_beside_a_production_service_is_not_read(
     project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:
     production_without_secrets(project)
-    project.write(".env", "CLARITY_ALLOW_REDUCED_SECURITY=true\n")
+    project.write(".env", "CLARITY_ALLOW_REDUCED_SECURITY=true\nAWS_CONFIG_FILE=.env\n")
     with pytest.raises(InvalidSettingError, match="MODEL_SIGNATURE_KEY is required in production"):
         project.settings().get("SERVICE_NAME")
-    assert "ALLOW_REDUCED_SECURITY from dotenv" in caplog.text
+    assert "AWS_CONFIG_FILE" not in os.environ
+    assert f"{project.root / '.env'} is not read: outside development no .env is read" in caplog.text
+
+
+def test_reduced_security_in_a_dotenv_that_chose_staging_is_ignored(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    os.environ["CLARITY_USE_SSM"] = "false"
+    project.write(".env", "ENV_FOR_DYNACONF=staging\nCLARITY_ALLOW_REDUCED_SECURITY=true\n")
+    with pytest.raises(InvalidSettingError, match="MODEL_SIGNATURE_KEY is required in staging"):
+        project.settings().get("SERVICE_NAME")
+    assert caplog.text.count("ALLOW_REDUCED_SECURITY from dotenv") == 1
+
+
+def test_a_real_variable_wins_over_any_alias_or_spelling_in_dotenv(project: Project) -> None:
+    os.environ.update({"MODEL_SIGNATURE_KEY": "real-key", "CLARITY_DATABASE__PASSWORD": "real-password"})
+    project.write(".env", "CLARITY_MODEL_SIGNATURE_KEY=evil-key\nCLARITY_database__password=evil-password\n")
+    settings_object = project.settings()
+    assert (settings_object.MODEL_SIGNATURE_KEY, settings_object.DATABASE.PASSWORD) == (
+        "real-key",
+        "real-password",
+    )
+
+
+def test_two_spellings_of_one_setting_in_the_environment_are_refused(project: Project) -> None:
+    os.environ.update({"CLARITY_DATABASE__PASSWORD": "one", "CLARITY_database__password": "two"})
+    with pytest.raises(
+        ConfigurationError, match="CLARITY_DATABASE__PASSWORD and CLARITY_database__password both"
+    ):
+        project.settings().get("DATABASE")
+
+
+def test_a_dotenv_environment_name_is_not_evaluated(project: Project) -> None:
+    project.write(".env", "ENV_FOR_DYNACONF=@upper production\n")
+    with pytest.raises(ConfigurationError, match="sets ENV_FOR_DYNACONF to a dynaconf token"):
+        project.settings().get("SERVICE_NAME")
 
 
 def test_reduced_security_in_a_settings_file_does_not_weaken_production(project: Project) -> None:

@@ -42,8 +42,6 @@ DYNACONF_OPTIONS: Final = frozenset(name for name in vars(dynaconf.default_setti
 """dynaconf's default settings and the other keys it reads back from the settings themselves (YAML
 names a file to load, DYNABOXIFY changes how every later value is stored)."""
 
-_TRUE: Final = frozenset({"true", "1", "yes", "on"})
-_FALSE: Final = frozenset({"false", "0", "no", "off"})
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 _AUTO_CAST: Final = "AUTO_CAST_FOR_DYNACONF"
 
@@ -100,8 +98,8 @@ def _as_float(rest: str, label: str) -> float:
 
 def _as_bool(rest: str, label: str) -> bool:
     word = rest.strip().lower()
-    if word in _TRUE | _FALSE:
-        return word in _TRUE
+    if word in names.TRUE_WORDS | names.FALSE_WORDS:
+        return word in names.TRUE_WORDS
     raise ConfigurationError(f"{label} has @bool but what follows is not true or false; {TOKEN_REMEDY}")
 
 
@@ -195,9 +193,9 @@ def set_data(
 def _evaluation_off(obj: Any) -> Iterator[None]:
     """dynaconf reads AUTO_CAST_FOR_DYNACONF before evaluating any string; off, it stores strings as they are.
 
-    NOTE: the switch lives in the store for the length of one set() call. Readers never consult it;
-    loaders make these calls on a copy readers do not see yet, under the first-load lock, or for a
-    fresh read of one key.
+    NOTE: the switch lives in the store for the length of one set() call. Loaders make these calls on
+    a copy readers do not see yet or under the first-load lock; only a fresh read of one key makes
+    them on the live object, where a concurrent get(cast=True) could see casting off for that moment.
     """
     store = obj.store
     had_value = _AUTO_CAST in store

@@ -20,7 +20,7 @@ from dynaconf.utils.parse_conf import parse_with_toml
 from clarity_settings import data_values, names
 from clarity_settings.errors import ConfigurationError
 
-_PREFIX: Final = f"{names.ENVVAR_PREFIX}_"
+_PREFIX: Final = names.VARIABLE_PREFIX
 _ENV_ESCAPES: Final = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

@@ -67,8 +67,8 @@ def dotenv_allowed(env_from_code: object) -> bool:
     The environment here is the one the process chose before any .env: FORCE_ENV_FOR_DYNACONF or
     ENV_FOR_DYNACONF in the real environment, else env= in code; nothing chosen means development.
     """
-    chosen = real_variable("FORCE_ENV_FOR_DYNACONF") or real_variable(names.ENV_SWITCHER) or env_from_code
-    return chosen is None or str(chosen).lower() == names.DEVELOPMENT
+    chosen = real_variable(names.FORCE_ENV) or real_variable(names.ENV_SWITCHER) or env_from_code
+    return chosen is None or names.is_development(str(chosen))
 
 
 def load_dotenv_file(path: Path) -> None:
@@ -89,7 +89,9 @@ def load_dotenv_file(path: Path) -> None:
             continue
         if name == names.ENV_SWITCHER and data_values.starts_with_token(value):
             raise ConfigurationError(f"{path} sets {name} to a dynaconf token; write the environment's name")
-        if name != names.ENV_SWITCHER and data_values.is_dynaconf_option(name.removeprefix("CLARITY_")):
+        if name != names.ENV_SWITCHER and data_values.is_dynaconf_option(
+            name.removeprefix(names.VARIABLE_PREFIX)
+        ):
             raise ConfigurationError(
                 f"{path} sets {name}, a dynaconf option; a .env file holds settings only: set dynaconf "
                 "options in code, and choose the environment with ENV_FOR_DYNACONF"

@@ -14,7 +14,9 @@ ALLOW_REDUCED_SECURITY: Final = "ALLOW_REDUCED_SECURITY"
 MODEL_DIR: Final = "MODEL_DIR"
 
 ENVVAR_PREFIX: Final = "CLARITY"
+VARIABLE_PREFIX: Final = f"{ENVVAR_PREFIX}_"
 ENV_SWITCHER: Final = "ENV_FOR_DYNACONF"
+FORCE_ENV: Final = "FORCE_ENV_FOR_DYNACONF"
 DEVELOPMENT: Final = "development"
 
 GUIDE_VARIABLES: Final = (SIGNATURE_KEY, PREVIOUS_SIGNATURE_KEY, CHECKSUMS)
@@ -26,9 +28,14 @@ CONTROL_SETTINGS: Final = (USE_SSM, SSM_PREFIX, CACHE_TTL, ALLOW_REDUCED_SECURIT
 MODEL_SIZES: Final = ("small", "medium", "large")
 
 
+def is_development(env: str) -> bool:
+    """Only the development environment is lenient; every other one, custom names too, fails closed."""
+    return env.lower() == DEVELOPMENT
+
+
 def control_variable(setting: str) -> str:
     """The environment variable that sets a control setting, for error messages."""
-    return f"{ENVVAR_PREFIX}_{setting}"
+    return f"{VARIABLE_PREFIX}{setting}"
 
 
 def control_label(setting: str) -> str:
@@ -36,8 +43,9 @@ def control_label(setting: str) -> str:
     return f"{setting} ({control_variable(setting)})"
 
 
-_ON: Final = frozenset({"true", "1", "yes"})
-_OFF: Final = frozenset({"false", "0", "no"})
+TRUE_WORDS: Final = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS: Final = frozenset({"false", "0", "no", "off"})
+"""How a switch variable and a @bool value say yes and no, in any case."""
 
 
 def parse_switch(value: object, setting: str, *, allow_auto: bool = False) -> bool | None:
@@ -47,11 +55,13 @@ def parse_switch(value: object, setting: str, *, allow_auto: bool = False) -> bo
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
-    if text in _ON:
+    if text in TRUE_WORDS:
         return True
-    if text in _OFF:
+    if text in FALSE_WORDS:
         return False
     if allow_auto and text == "auto":
         return None
     choices = "true, false or auto" if allow_auto else "true or false"
-    raise ConfigurationError(f"{control_variable(setting)} must be {choices} (1/0 and yes/no work too)")
+    raise ConfigurationError(
+        f"{control_variable(setting)} must be {choices} (1/0, yes/no and on/off work too)"
+    )

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import local_files, names
+from clarity_settings import data_values, local_files, names
 
 _FILE_LOADERS: Final = frozenset({"toml", "yaml", "json", "ini", "py"})
 
@@ -56,12 +56,6 @@ def source_kind(settings: Any, key: str) -> str:
     return str(metadata.loader)
 
 
-_DYNACONF_OPTIONS: Final = frozenset(
-    {"LOAD_DOTENV", "VALIDATORS", "DEFAULT_SETTINGS_PATHS", "DYNACONF_SKIP_VALIDATORS"}
-)
-"""Options that dynaconf and its Flask extension leave behind as settings."""
-
-
 @dataclass(frozen=True)
 class Row:
     """One setting as a person sees it."""
@@ -84,7 +78,9 @@ def redact(value: object) -> str:
 
 def application_settings(settings: Any) -> dict[str, Any]:
     """The settings an application sees, without dynaconf's own options."""
-    return {key: value for key, value in settings.as_dict().items() if key not in _DYNACONF_OPTIONS}
+    return {
+        key: value for key, value in settings.as_dict().items() if not data_values.is_dynaconf_option(key)
+    }
 
 
 def rows(settings: Any, *, reveal: bool = False) -> list[Row]:

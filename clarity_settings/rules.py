@@ -26,7 +26,7 @@ MIN_KEY_LENGTH: Final = 32
 MAX_KEY_LENGTH: Final = 4096
 
 _MISSING: Final = object()
-_REDUCED: Final = names.control_variable(names.ALLOW_REDUCED_SECURITY)
+_REDUCED: Final = strictness.REDUCED_SECURITY_VARIABLE
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class RuleContext:
     @property
     def strict(self) -> bool:
         """Outside development every rule fails closed."""
-        return not strictness.is_development(self.env)
+        return not names.is_development(self.env)
 
 
 Check = Callable[[Any, RuleContext], str | None]

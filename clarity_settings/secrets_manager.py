@@ -1,7 +1,7 @@
 """The guide's secrets-manager API, reading through the same settings object as application code.
 
 There is no second fetch path: every value comes from the settings object, a ClaritySettings
-(whose TTL, single-flight refresh and atomic swap live in freshness.py) or, for Flask and Django,
+(whose TTL, single-flight refresh and atomic swap live in settings.py) or, for Flask and Django,
 any Dynaconf object built from dynaconf_options(), which loads once.
 """
 
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from clarity_settings import data_values, names, placeholders, provenance
 from clarity_settings.errors import ConfigurationError
 from clarity_settings.rules import cache_ttl_problem
-from clarity_settings.settings import ClaritySettings, Clock, create_settings, loaded
-from clarity_settings.ssm import client as ssm_client
+from clarity_settings.settings import ClaritySettings, Clock, create_settings
+from clarity_settings.ssm import read
 from clarity_settings.ssm.health import SsmHealth, Status, loaded_at
 from clarity_settings.ssm.switch import SsmContext, context_of, prefix_of
 
@@ -145,7 +145,11 @@ class SecretsManager:
             "secrets": {name: self._secret_report(name) for name in SECRETS},
         }
         if probe:
-            report["ssm_probe"] = _probe(context, report["ssm_prefix"]) if report["use_ssm"] else "disabled"
+            report["ssm_probe"] = (
+                read.probe(context.reading_client(), report["ssm_prefix"])
+                if report["use_ssm"]
+                else "disabled"
+            )
         return report
 
     def _secret_report(self, name: str) -> dict[str, Any]:
@@ -182,31 +186,34 @@ def _ssm_value_count(settings: Any) -> int:
     return sum(1 for key in settings.as_dict() if provenance.source_kind(settings, key) == "ssm")
 
 
-def _probe(context: SsmContext, prefix: str) -> str:
-    """One GetParametersByPath request, undecrypted: allowed by the least-privilege policy, shows no value."""
-    client = context.injected_client() or ssm_client.ssm_client(context.region)
-    try:
-        client.get_parameters_by_path(Path=prefix, Recursive=True, WithDecryption=False, MaxResults=1)
-    except ssm_client.aws_errors() as error:
-        return ssm_client.error_code(error)
-    return "ok"
-
-
 class Freshness(Protocol):
     """What the secrets manager needs to know about how fresh a settings object is."""
 
     @property
-    def instance(self) -> Any: ...
+    def instance(self) -> Any:
+        """The loaded dynaconf Settings in use now."""
 
     @property
-    def ssm_context(self) -> SsmContext: ...
+    def ssm_context(self) -> SsmContext:
+        """The SSM overrides, client and health of the object."""
 
     @property
-    def stale(self) -> bool: ...
+    def stale(self) -> bool:
+        """Whether the values held predate an SSM read that failed."""
 
-    def ttl_seconds(self) -> float: ...
+    def ttl_seconds(self) -> float:
+        """Seconds a value from SSM stays fresh."""
 
-    def expire(self) -> None: ...
+    def expire(self) -> None:
+        """Make the next read (or, for a load-once object, this call) fetch again."""
+
+
+def loaded(settings: Any) -> Any:
+    """The dynaconf Settings behind any settings object (ClaritySettings, LazySettings, Settings), loaded."""
+    if isinstance(settings, ClaritySettings):
+        return settings.instance
+    settings.current_env  # noqa: B018 - any attribute read makes a LazySettings load
+    return getattr(settings, "_wrapped", settings)
 
 
 class LoadedOnce:

@@ -90,6 +90,8 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         **options: Any,
     ) -> None:
         context = ssm_context or SsmContext()
+        # NOTE: state goes straight into __dict__: LazySettings.__setattr__ would load the settings
+        # and store these as settings.
         self.__dict__.update(
             _expires_at=-math.inf,
             _clock=clock,
@@ -220,6 +222,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         if not lock.acquire(blocking=False):
             return
         try:
+            # NOTE: checked again under the lock: another reader may have refreshed since this one looked.
             if self._expires_at <= self._clock():
                 self._refresh(self._expiries)
         finally:
@@ -253,6 +256,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
 
     def _schedule_after_load(self, expiries_seen: int) -> None:
         status = self.ssm_context.health.status
+        # NOTE: with SSM off (or never asked), no layer changes on its own: nothing to refresh.
         if status in {Status.DISABLED, Status.UNKNOWN}:
             self._set_expiry(math.inf, expiries_seen)
         elif status is Status.UNHEALTHY:
@@ -311,11 +315,3 @@ def dynaconf_options(*, search_parent_directories: bool = False, **overrides: An
 def create_settings(**overrides: Any) -> ClaritySettings:
     """A new, lazily loaded settings object whose SSM values stay fresh; ``settings`` is one of these."""
     return ClaritySettings(**_options(overrides))
-
-
-def loaded(settings: Any) -> Any:
-    """The dynaconf Settings behind any settings object (ClaritySettings, LazySettings, Settings), loaded."""
-    if isinstance(settings, ClaritySettings):
-        return settings.instance
-    settings.current_env  # noqa: B018 - any attribute read makes a LazySettings load
-    return getattr(settings, "_wrapped", settings)

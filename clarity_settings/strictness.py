@@ -15,14 +15,9 @@ from clarity_settings.errors import ConfigurationError
 
 log = logging.getLogger("clarity_settings")
 
-ENVIRONMENT_OPTIONS: Final = ("ENV_FOR_DYNACONF", "FORCE_ENV_FOR_DYNACONF")
+ENVIRONMENT_OPTIONS: Final = (names.ENV_SWITCHER, names.FORCE_ENV)
 _FIRST_LOAD: Final = "set_method"
 """dynaconf's loader name for options given in code and for its first read of the environment."""
-
-
-def is_development(env: str) -> bool:
-    """Only the development environment is lenient; every other one, custom names too, fails closed."""
-    return env.lower() == names.DEVELOPMENT
 
 
 def refuse_moved_environment(obj: Any) -> None:
@@ -37,12 +32,12 @@ def refuse_moved_environment(obj: Any) -> None:
             )
 
 
-_VARIABLE: Final = names.control_variable(names.ALLOW_REDUCED_SECURITY)
+REDUCED_SECURITY_VARIABLE: Final = names.control_variable(names.ALLOW_REDUCED_SECURITY)
 
 
 def reduced_security_allowed(obj: Any) -> bool:
     """The real CLARITY_ALLOW_REDUCED_SECURITY, else a keyword in code; a file saying true is ignored."""
-    real = local_files.real_variable(_VARIABLE)
+    real = local_files.real_variable(REDUCED_SECURITY_VARIABLE)
     if real is not None:
         return names.parse_switch(real, names.ALLOW_REDUCED_SECURITY) is True
     return _asked_by_a_layer(obj) and not _asked_by_a_file(obj)
@@ -50,12 +45,16 @@ def reduced_security_allowed(obj: Any) -> bool:
 
 def warn_if_a_file_asked_for_reduced_security(obj: Any) -> None:
     """Say once per load that a .env or settings file asked for reduced security and was not heard."""
-    if local_files.real_variable(_VARIABLE) is None and _asked_by_a_layer(obj) and _asked_by_a_file(obj):
+    if (
+        local_files.real_variable(REDUCED_SECURITY_VARIABLE) is None
+        and _asked_by_a_layer(obj)
+        and _asked_by_a_file(obj)
+    ):
         log.warning(
             "%s from %s is ignored: only the real environment variable %s or code can allow reduced security",
             names.ALLOW_REDUCED_SECURITY,
             provenance.source_text(obj, names.ALLOW_REDUCED_SECURITY),
-            _VARIABLE,
+            REDUCED_SECURITY_VARIABLE,
         )
 
 

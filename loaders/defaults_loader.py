@@ -36,7 +36,7 @@ def package_defaults(env: str, *, reduced_security: bool = False) -> dict[str, A
     """
     sections = _sections()
     merged = dict(sections.get("default", {}))
-    if reduced_security and not strictness.is_development(env):
+    if reduced_security and not names.is_development(env):
         merged.update(sections.get(names.DEVELOPMENT, {}))
     merged.update(sections.get(env.lower(), {}))
     merged.setdefault(names.SSM_PREFIX.lower(), switch.default_prefix(env))

@@ -21,7 +21,7 @@ from clarity_settings import data_values, local_files, names
 from clarity_settings.errors import ConfigurationError
 
 IDENTIFIER: Final = "env"
-PREFIX: Final = f"{names.ENVVAR_PREFIX}_"
+PREFIX: Final = names.VARIABLE_PREFIX
 
 
 def load(

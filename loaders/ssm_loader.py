@@ -33,7 +33,7 @@ def load(
     env_name = str(env or obj.current_env).lower()
     prefix = switch.prefix_of(obj, env_name)
     try:
-        parameters = read.fetch(context.injected_client() or client.ssm_client(context.region), prefix)
+        parameters = read.fetch(context.reading_client(), prefix)
     except client.aws_errors() as error:
         code = client.error_code(error)
         context.health.record_failure(prefix, code)

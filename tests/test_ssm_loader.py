@@ -261,7 +261,7 @@ def test_auto_mode_turns_on_for_aws_compute_without_local_credentials(marker: st
     assert switch.ssm_enabled(Dynaconf())
 
 
-@pytest.mark.parametrize("value", ["maybe", "", "2", "on"])
+@pytest.mark.parametrize("value", ["maybe", "", "2", "enabled"])
 def test_an_unknown_use_ssm_value_is_an_error_naming_the_variable(project: Project, value: str) -> None:
     os.environ["CLARITY_USE_SSM"] = value
     with pytest.raises(ConfigurationError, match="CLARITY_USE_SSM must be true, false or auto"):

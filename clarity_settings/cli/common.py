@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from clarity_settings import names, placeholders, strictness
+from clarity_settings import names, placeholders
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError
 from clarity_settings.settings import ClaritySettings, create_settings
 from clarity_settings.ssm import client, switch
@@ -38,6 +38,7 @@ class ClarityGroup(click.Group):
     """A click group that turns expected failures into one line and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an expected failure becomes one line on stderr and exit 1 (--debug re-raises)."""
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
@@ -118,7 +119,7 @@ def model_settings(*, checksums: bool) -> ClaritySettings:
     settings.validators.validate(only=[names.SIGNATURE_KEY, *([names.CHECKSUMS] if checksums else [])])
     env = str(settings.current_env).lower()
     key = settings.get(names.SIGNATURE_KEY)
-    if not strictness.is_development(env) and isinstance(key, str) and placeholders.is_placeholder_key(key):
+    if not names.is_development(env) and isinstance(key, str) and placeholders.is_placeholder_key(key):
         raise ConfigurationError(
             f"{names.SIGNATURE_KEY} is a development placeholder, which {env} never signs or verifies with, "
             f"even with reduced security: set the SSM parameter {switch.prefix_of(settings.instance)}/"

@@ -22,7 +22,7 @@ from rich.text import Text
 from clarity_settings import integrity, names, provenance
 from clarity_settings.secrets_manager import SecretsManager
 from clarity_settings.settings import create_settings
-from clarity_settings.ssm import local, write
+from clarity_settings.ssm import local, switch, write
 
 ENVIRONMENTS: Final = ("development", "staging", "production")
 DEMO_TTL_SECONDS: Final = 1.0
@@ -62,7 +62,7 @@ def seed(server: local.LocalSsm, env: str, models: dict[str, Path]) -> str:
     """A fresh key and the models' signed checksums under /clarity/<env>; returns the key."""
     key = secrets.token_urlsafe(48)
     server.seed(
-        f"/clarity/{env}",
+        switch.default_prefix(env),
         {
             "model_signature_key": key,
             "expected_model_checksums": json.dumps(integrity.expected_checksums(models, key)),
@@ -109,7 +109,7 @@ def rotate(
     """Publish a new key, keep the old one as previous, re-sign; the settings pick it up after the TTL."""
     new_key = secrets.token_urlsafe(48)
     client = server.client()
-    prefix = "/clarity/production"
+    prefix = switch.default_prefix("production")
     write.put(client, f"{prefix}/model_signature_key_previous", old_key, overwrite=True)
     write.put(client, f"{prefix}/model_signature_key", new_key, overwrite=True)
     signed = json.dumps(integrity.expected_checksums(models, new_key))

@@ -63,11 +63,16 @@ def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool) -> No
 def ssm_get(name: str, reveal: bool, output: str) -> None:
     """One parameter, its value redacted unless --reveal."""
     full = write.absolute_name(name, active_prefix())
-    found = ssm_client().get_parameter(Name=full, WithDecryption=True)["Parameter"]
-    value = found["Value"] if reveal else provenance.redact(found["Value"])
+    found = read.one(ssm_client(), full)
+    text = found.value or ""
     if reveal:
         warn_reveal()
-    row = {"name": full, "type": found["Type"], "version": found["Version"], "value": value}
+    row = {
+        "name": full,
+        "type": found.type,
+        "version": found.version,
+        "value": text if reveal else provenance.redact(text),
+    }
     if output == "json":
         print_json(row)
     else:
@@ -80,7 +85,7 @@ def ssm_get(name: str, reveal: bool, output: str) -> None:
 def ssm_delete(name: str) -> None:
     """Delete one parameter (the last step of a key rotation removes model_signature_key_previous)."""
     full = write.absolute_name(name, active_prefix())
-    ssm_client().delete_parameter(Name=full)
+    write.delete(ssm_client(), full)
     click.echo(f"deleted {full}")
 
 

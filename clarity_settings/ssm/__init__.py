@@ -1,1 +1,1 @@
-"""SSM Parameter Store, one room: client, reading, writing, the on/off switch and prefix, and health."""
+"""SSM Parameter Store in one room: client, read, write, switch and prefix, health, local SSM, policy."""

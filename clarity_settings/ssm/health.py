@@ -70,6 +70,7 @@ class SsmHealth:
         return Status.DISABLED if self.status is Status.UNKNOWN else self.status
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SsmHealth:
+        """A refresh clones the settings: the clone must report into the same health, not a copy."""
         return self
 
 

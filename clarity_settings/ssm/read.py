@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from clarity_settings import data_values
 from clarity_settings.errors import SsmMappingError
+from clarity_settings.ssm.client import aws_errors, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -61,6 +62,21 @@ def fetch(client: SSMClient, prefix: str, *, decrypt: bool = True) -> list[Param
         for page in pages
         for item in page["Parameters"]
     ]
+
+
+def one(client: SSMClient, name: str) -> Parameter:
+    """One parameter by its full name, decrypted (the command line's `ssm get`)."""
+    found = client.get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    return Parameter(name=found["Name"], type=found["Type"], value=found["Value"], version=found["Version"])
+
+
+def probe(client: SSMClient, prefix: str) -> str:
+    """ "ok", or the error code of one undecrypted read of at most one parameter: it shows no value."""
+    try:
+        client.get_parameters_by_path(Path=prefix, Recursive=True, WithDecryption=False, MaxResults=1)
+    except aws_errors() as error:
+        return error_code(error)
+    return "ok"
 
 
 def relative_name(name: str, prefix: str) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from clarity_settings import names
 from clarity_settings.errors import ConfigurationError
+from clarity_settings.ssm import client
 from clarity_settings.ssm.health import SsmHealth
 
 if TYPE_CHECKING:
@@ -64,11 +65,14 @@ class SsmContext:
         if self.prefix is not None:
             self.prefix = checked_prefix(self.prefix, "ssm_prefix")
 
-    def injected_client(self) -> SSMClient | None:
-        """The caller's client in the process that gave it; a forked child builds its own instead."""
-        return self.client if self.client is not None and self.client_pid == os.getpid() else None
+    def reading_client(self) -> SSMClient:
+        """The caller's client in the process that gave it; otherwise (a forked child too) the shared one."""
+        if self.client is not None and self.client_pid == os.getpid():
+            return self.client
+        return client.ssm_client(self.region)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SsmContext:
+        """A refresh clones the settings: the clone keeps the same overrides, client and health."""
         return self
 
 

@@ -40,6 +40,11 @@ def plan(current: Mapping[str, str], wanted: Mapping[str, str]) -> list[Change]:
     ]
 
 
+def delete(client: SSMClient, name: str) -> None:
+    """Delete one parameter by its full name."""
+    client.delete_parameter(Name=name)
+
+
 def put(
     client: SSMClient, name: str, value: str, *, kind: str = "SecureString", overwrite: bool = False
 ) -> int:

@@ -125,22 +125,26 @@ def test_the_trust_boundary_messages_for_variables_and_files(project: Project) -
     assert in_doc(str(caught.value), project)
 
 
-def test_the_ignored_reduced_security_warning(project: Project, caplog: pytest.LogCaptureFixture) -> None:
-    os.environ["CLARITY_USE_SSM"] = "false"
-    project.write(".env", "ENV_FOR_DYNACONF=staging\nCLARITY_ALLOW_REDUCED_SECURITY=true\n")
+@pytest.mark.parametrize(
+    ("real_environment", "dotenv", "marker"),
+    [
+        ({}, "ENV_FOR_DYNACONF=staging\nCLARITY_ALLOW_REDUCED_SECURITY=true\n", "is ignored"),
+        ({"ENV_FOR_DYNACONF": "production"}, "CLARITY_ANYTHING=1\n", "is not read"),
+    ],
+    ids=["reduced security from a file", "a .env outside development"],
+)
+def test_the_dotenv_warnings(
+    project: Project,
+    caplog: pytest.LogCaptureFixture,
+    real_environment: dict[str, str],
+    dotenv: str,
+    marker: str,
+) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "false", **real_environment})
+    project.write(".env", dotenv)
     with pytest.raises(InvalidSettingError):
         project.settings().get("ANYTHING")
-    warnings = [record.getMessage() for record in caplog.records if "is ignored" in record.getMessage()]
-    assert warnings
-    assert all(in_doc(message, project) for message in warnings)
-
-
-def test_the_unread_dotenv_warning(project: Project, caplog: pytest.LogCaptureFixture) -> None:
-    production(use_ssm=False)
-    project.write(".env", "CLARITY_ANYTHING=1\n")
-    with pytest.raises(InvalidSettingError):
-        project.settings().get("ANYTHING")
-    warnings = [record.getMessage() for record in caplog.records if "is not read" in record.getMessage()]
+    warnings = [record.getMessage() for record in caplog.records if marker in record.getMessage()]
     assert warnings
     assert all(in_doc(message, project) for message in warnings)
 

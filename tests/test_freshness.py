@@ -208,16 +208,19 @@ def test_a_refreshed_set_that_fails_validation_is_refused(
 
 def test_a_forked_child_refreshes_with_its_own_client_and_lock(warm: Any, ssm: Ssm, clock: FakeClock) -> None:
     publish(ssm, 2)
-    lock = warm._lock()
-    lock.acquire()
-    pid = os.fork()
+    ssm.proxy.plan = lambda _operation, _number: latency(1.0)
+    clock.advance(TTL * 2)
+    refreshing = threading.Thread(target=lambda: warm.MODEL_SIGNATURE_KEY)
+    refreshing.start()
+    deadline = time.monotonic() + 5
+    while ssm.proxy.total == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pid = os.fork()  # a thread of this process holds the refresh lock, mid-request
     if pid == 0:
-        clock.advance(TTL * 2)
         os._exit(0 if warm.MODEL_SIGNATURE_KEY == "key-2" else 1)
-    lock.release()
     _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    refreshing.join()
+    assert (os.waitstatus_to_exitcode(status), warm.MODEL_SIGNATURE_KEY) == (0, "key-2")
 
 
 def test_ssm_unreachable_at_start_is_picked_up_once_it_answers(

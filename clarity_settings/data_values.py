@@ -38,6 +38,10 @@ DYNACONF_OPTIONS: Final = frozenset(name for name in vars(dynaconf.default_setti
     "DEFAULT_SETTINGS_PATHS",
     "VALIDATORS",
     "SETTINGS_MODULE",
+    "TOML",
+    "JSON",
+    "INI",
+    "PY",
 }
 """dynaconf's default settings and the other keys it reads back from the settings themselves (YAML
 names a file to load, DYNABOXIFY changes how every later value is stored)."""
@@ -106,11 +110,15 @@ def _as_bool(rest: str, label: str) -> bool:
 def _as_json(rest: str, label: str) -> object:
     try:
         value = json.loads(rest, parse_constant=_no_constant)
+        refuse_merge_markers(value, label)
+    except RecursionError:
+        raise ConfigurationError(f"{label} has @json nested too deeply; {TOKEN_REMEDY}") from None
+    except ConfigurationError:
+        raise
     except ValueError:
         raise ConfigurationError(
             f"{label} has @json but what follows is not valid JSON; {TOKEN_REMEDY}"
         ) from None
-    refuse_merge_markers(value, label)
     return value
 
 

@@ -172,6 +172,9 @@ def refuse_unloadable(parameters: Mapping[str, str], prefix: str, *, evaluated: 
     """
     for name, text in sorted(parameters.items()):
         label = f"SSM parameter {prefix}/{name}"
+        problem = data_values.name_problem(data_values.setting_levels(name))
+        if problem is not None:
+            raise ConfigurationError(f"{label} {problem}; it is not written to a file")
         value = data_values.parse(text, label=label)
         if evaluated and _holds_token(value):
             raise ConfigurationError(

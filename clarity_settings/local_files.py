@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -61,17 +63,28 @@ DOTENV_REFUSED: Final = (
 )
 
 
-def dotenv_allowed(env_from_code: object) -> bool:
-    """Only development reads .env: a file dropped beside a production service must change nothing.
+@dataclass(frozen=True)
+class EnvironmentChoice:
+    """How a settings object learns its environment: the variable naming it, and what code asked for."""
 
-    The environment here is the one the process chose before any .env: FORCE_ENV_FOR_DYNACONF or
-    ENV_FOR_DYNACONF in the real environment, else env= in code; nothing chosen means development.
-    """
-    chosen = real_variable(names.FORCE_ENV) or real_variable(names.ENV_SWITCHER) or env_from_code
-    return chosen is None or names.is_development(str(chosen))
+    switcher: str = names.ENV_SWITCHER
+    from_code: object = None
+
+    def chosen_by_process(self) -> str | None:
+        """FORCE_ENV_FOR_DYNACONF or the switcher variable in the real environment, else code's choice."""
+        chosen = real_variable(names.FORCE_ENV) or real_variable(self.switcher) or self.from_code
+        return None if chosen is None else str(chosen)
+
+    def reads_dotenv(self) -> bool:
+        """Only development reads .env: a file dropped beside a production service must change nothing."""
+        chosen = self.chosen_by_process()
+        return chosen is None or names.is_development(chosen)
 
 
-def load_dotenv_file(path: Path) -> None:
+_ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def load_dotenv_file(path: Path, switcher: str = names.ENV_SWITCHER) -> None:
     """Copy path's variables into os.environ; a variable already set (the real environment) wins.
 
     A .env holds settings, not switches: dynaconf options are refused (they name files to load or
@@ -87,11 +100,11 @@ def load_dotenv_file(path: Path) -> None:
     for name, value in values.items():
         if value is None or name in os.environ:
             continue
-        if name == names.ENV_SWITCHER and data_values.starts_with_token(value):
-            raise ConfigurationError(f"{path} sets {name} to a dynaconf token; write the environment's name")
-        if name != names.ENV_SWITCHER and data_values.is_dynaconf_option(
-            name.removeprefix(names.VARIABLE_PREFIX)
-        ):
+        if name == switcher and _ENVIRONMENT_NAME.fullmatch(value) is None:
+            raise ConfigurationError(
+                f"{path} sets {name} to something other than a plain name; write the environment's name"
+            )
+        if name != switcher and data_values.is_dynaconf_option(name.removeprefix(names.VARIABLE_PREFIX)):
             raise ConfigurationError(
                 f"{path} sets {name}, a dynaconf option; a .env file holds settings only: set dynaconf "
                 "options in code, and choose the environment with ENV_FOR_DYNACONF"
@@ -124,7 +137,7 @@ def prepare(
     dotenv: object,
     load_dotenv: bool,
     search_parents: bool,
-    env_from_code: object = None,
+    environment: EnvironmentChoice,
 ) -> tuple[object, object, Path | None]:
     """Settings files (and SETTINGS_FILE_FOR_DYNACONF's module) as absolute paths, and the .env read now.
 
@@ -135,10 +148,10 @@ def prepare(
         files = absolute_files(files or SETTINGS_FILES, base)  # type: ignore[arg-type]
         settings_module = absolute_files(str(settings_module), base) if settings_module else None
     path = dotenv_path(dotenv, base, search_parents=search_parents) if load_dotenv else None
-    if path is not None and path.is_file() and not dotenv_allowed(env_from_code):
+    if path is not None and path.is_file() and not environment.reads_dotenv():
         log.warning("%s is not read: %s", path.resolve(), DOTENV_REFUSED)
         return files, settings_module, None
     if path is not None and path.is_file():
-        load_dotenv_file(path)
+        load_dotenv_file(path, environment.switcher)
         return files, settings_module, path.resolve()
     return files, settings_module, None

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from dynaconf import LazySettings
 from dynaconf.base import Settings
+from dynaconf.utils import normalize_kwargs
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
@@ -58,7 +59,7 @@ class ClarityInstance(Settings):  # type: ignore[misc]
         clarity_ssm: SsmContext | None = None,
         clarity_load_dotenv: bool = True,
         clarity_search_parents: bool = False,
-        clarity_env_from_code: object = None,
+        clarity_environment: local_files.EnvironmentChoice | None = None,
         **kwargs: Any,
     ) -> None:
         attach(self, clarity_ssm or SsmContext())
@@ -69,7 +70,7 @@ class ClarityInstance(Settings):  # type: ignore[misc]
             dotenv=kwargs.get("DOTENV_PATH_FOR_DYNACONF"),
             load_dotenv=clarity_load_dotenv,
             search_parents=clarity_search_parents,
-            env_from_code=clarity_env_from_code,
+            environment=clarity_environment or local_files.EnvironmentChoice(),
         )
         object.__setattr__(self, local_files.DOTENV_ATTRIBUTE, dotenv)
         super().__init__(settings_module, **{**kwargs, "SETTINGS_FILE_FOR_DYNACONF": files})
@@ -104,15 +105,17 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _expiries=0,
             _failures=0,
         )
-        # NOTE: load_dotenv goes to the wrapper, never to LazySettings: dynaconf would read .env from
-        # parent directories before the wrapper exists.
+        # NOTE: dynaconf itself never reads .env here (load_dotenv=False, whatever LOAD_DOTENV_FOR_DYNACONF
+        # says): it would search parent directories, expand ${NAME} and ignore the environment. The
+        # wrapper reads it, and only in development.
         super().__init__(
             _wrapper_class=ClarityInstance,
             clarity_ssm=context,
             clarity_load_dotenv=load_dotenv,
             clarity_search_parents=search_parent_directories,
-            clarity_env_from_code=env_from_code(options),
+            clarity_environment=environment_choice(options),
             **options,
+            load_dotenv=False,
         )
 
     def __getattr__(self, name: str) -> Any:
@@ -278,19 +281,24 @@ def _options(overrides: dict[str, Any]) -> dict[str, Any]:
         "envvar_prefix": names.ENVVAR_PREFIX,
         "environments": True,
         "env_switcher": names.ENV_SWITCHER,
-        "env": names.DEVELOPMENT,
         "settings_files": list(local_files.SETTINGS_FILES),
         "merge_enabled": False,
         "loaders": list(LOADERS),
         "validators": build_validators(),
     }
+    if "ENV_FOR_DYNACONF" not in normalize_kwargs(dict(overrides)):
+        options["env"] = names.DEVELOPMENT
     options.update(overrides)
     return options
 
 
-def env_from_code(options: dict[str, Any]) -> object:
-    """The environment code asked for (force_env=, else env=, whose default is development)."""
-    return options.get("force_env") or options.get("env")
+def environment_choice(options: dict[str, Any]) -> local_files.EnvironmentChoice:
+    """The variable that names the environment, and the environment code asked for, in any spelling."""
+    normalized = normalize_kwargs(dict(options))
+    return local_files.EnvironmentChoice(
+        switcher=str(normalized.get("ENV_SWITCHER_FOR_DYNACONF") or names.ENV_SWITCHER),
+        from_code=normalized.get("FORCE_ENV_FOR_DYNACONF") or normalized.get("ENV_FOR_DYNACONF"),
+    )
 
 
 def dynaconf_options(*, search_parent_directories: bool = False, **overrides: Any) -> dict[str, Any]:
@@ -307,7 +315,7 @@ def dynaconf_options(*, search_parent_directories: bool = False, **overrides: An
         dotenv=options.get("dotenv_path"),
         load_dotenv=bool(options.pop("load_dotenv", True)),
         search_parents=search_parent_directories,
-        env_from_code=env_from_code(options),
+        environment=environment_choice(options),
     )
     return {**options, "settings_files": files, "load_dotenv": False}
 

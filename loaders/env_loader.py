@@ -10,6 +10,7 @@ dynaconf option (``CLARITY_ENV_FOR_DYNACONF``) is refused: options come from cod
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import Any, Final
@@ -20,26 +21,39 @@ from dynaconf.utils.parse_conf import boolean_fix, parse_with_toml
 from clarity_settings import data_values, local_files, names
 from clarity_settings.errors import ConfigurationError
 
+log = logging.getLogger("clarity_settings")
+
 IDENTIFIER: Final = "env"
 PREFIX: Final = names.VARIABLE_PREFIX
 
 
 def load(
     obj: Any,
-    env: str | None = None,  # noqa: ARG001 - environment variables apply to every environment
+    env: str | None = None,
     silent: bool = True,  # noqa: ARG001 - reading os.environ cannot fail
     key: str | None = None,
     filename: str | None = None,  # noqa: ARG001 - part of dynaconf's loader contract
     validate: bool = False,
 ) -> None:
-    """Set every variable that is present (only those of key when given), as data."""
+    """Set every variable that is present (only those of key when given), as data.
+
+    Outside development, variables a .env put into the process (an earlier development load, in the
+    same process) are not used: no .env value reaches staging or production.
+    """
     wanted = key.upper() if key else None
+    env = str(obj.current_env).lower()
+    unused = []
     for variable, levels, plain in _variables():
         if wanted is not None and levels[0] != wanted:
+            continue
+        if not names.is_development(env) and not _is_real(variable):
+            unused.append(variable)
             continue
         value = data_values.parse(os.environ[variable], label=_label(variable), plain=plain)
         source = SourceMetadata(IDENTIFIER, variable, "global")
         data_values.set_data(obj, levels, value, source=source, validate=validate)
+    if unused:
+        log.warning("%s from .env are not used: %s reads no .env value", ", ".join(unused), env)
 
 
 Found = tuple[str, tuple[str, ...], Callable[[str], object]]

@@ -128,10 +128,10 @@ def test_the_trust_boundary_messages_for_variables_and_files(project: Project) -
 @pytest.mark.parametrize(
     ("real_environment", "dotenv", "marker"),
     [
-        ({}, "ENV_FOR_DYNACONF=staging\nCLARITY_ALLOW_REDUCED_SECURITY=true\n", "is ignored"),
         ({"ENV_FOR_DYNACONF": "production"}, "CLARITY_ANYTHING=1\n", "is not read"),
+        ({}, "ENV_FOR_DYNACONF=staging\nCLARITY_ANYTHING=1\n", "are not used"),
     ],
-    ids=["reduced security from a file", "a .env outside development"],
+    ids=["a .env outside development", "a .env that chose staging"],
 )
 def test_the_dotenv_warnings(
     project: Project,
@@ -145,6 +145,16 @@ def test_the_dotenv_warnings(
     with pytest.raises(InvalidSettingError):
         project.settings().get("ANYTHING")
     warnings = [record.getMessage() for record in caplog.records if marker in record.getMessage()]
+    assert warnings
+    assert all(in_doc(message, project) for message in warnings)
+
+
+def test_the_ignored_reduced_security_warning(project: Project, caplog: pytest.LogCaptureFixture) -> None:
+    production(use_ssm=False)
+    project.write("settings.toml", "[production]\nallow_reduced_security = true\n")
+    with pytest.raises(InvalidSettingError):
+        project.settings().get("ANYTHING")
+    warnings = [record.getMessage() for record in caplog.records if "is ignored" in record.getMessage()]
     assert warnings
     assert all(in_doc(message, project) for message in warnings)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from clarity_settings import names
+from clarity_settings import local_files, names
 from clarity_settings.errors import ConfigurationError
 from clarity_settings.ssm import client
 from clarity_settings.ssm.health import SsmHealth
@@ -91,11 +91,13 @@ def attach(obj: Any, context: SsmContext) -> None:
 
 
 def control_value(obj: Any, setting: str) -> object:
-    """The environment variable wins, so the guide's names work in any Dynaconf object."""
-    variable = names.control_variable(setting)
-    if variable in os.environ:
-        return os.environ[variable]
-    return obj.get(setting)
+    """The real environment variable wins (the guide's names work in any Dynaconf object), else the setting.
+
+    A value a .env put into os.environ is read through the setting instead, where a real variable
+    in any spelling beats it.
+    """
+    real = local_files.real_variable(names.control_variable(setting))
+    return real if real is not None else obj.get(setting)
 
 
 def ssm_enabled(obj: Any) -> bool:

@@ -360,14 +360,74 @@ def test_a_dotenv_beside_a_production_service_is_not_read(
     assert f"{project.root / '.env'} is not read: outside development no .env is read" in caplog.text
 
 
-def test_reduced_security_in_a_dotenv_that_chose_staging_is_ignored(
+@pytest.mark.parametrize(
+    ("real_environment", "options"),
+    [
+        ({}, {"FORCE_ENV_FOR_DYNACONF": "production"}),
+        ({}, {"ENV_FOR_DYNACONF": "production"}),
+        ({}, {"Env": "production"}),
+        ({"APP_ENV": "production"}, {"env_switcher": "APP_ENV"}),
+        ({"ENV_FOR_DYNACONF": "production", "LOAD_DOTENV_FOR_DYNACONF": "true"}, {}),
+    ],
+    ids=["force_env in code", "ENV_FOR_DYNACONF in code", "Env in code", "own switcher", "LOAD_DOTENV"],
+)
+def test_no_spelling_of_production_reads_dotenv(
+    project: Project, real_environment: dict[str, str], options: dict[str, str]
+) -> None:
+    os.environ.update(
+        {"CLARITY_USE_SSM": "false", "CLARITY_ALLOW_REDUCED_SECURITY": "true", **real_environment}
+    )
+    project.write(".env", "AWS_CONFIG_FILE=.env\nCLARITY_FROM_DOTENV=yes\n")
+    settings_object = project.settings(**options)
+    assert (str(settings_object.current_env).lower(), settings_object.get("FROM_DOTENV")) == (
+        "production",
+        None,
+    )
+    assert "AWS_CONFIG_FILE" not in os.environ
+
+
+def test_values_a_development_load_took_from_dotenv_never_reach_production(project: Project) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "false", "CLARITY_ALLOW_REDUCED_SECURITY": "true"})
+    project.write(".env", "CLARITY_FROM_DOTENV=yes\n")
+    assert project.settings().FROM_DOTENV == "yes"
+    assert project.settings(env="production").get("FROM_DOTENV") is None
+
+
+def test_a_real_control_variable_in_any_spelling_wins_over_dotenv(project: Project) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "false", "CLARITY_ssm_prefix": "/clarity/real"})
+    project.write(".env", "CLARITY_SSM_PREFIX=/clarity/evil\n")
+    assert SecretsManager(settings=project.settings()).health_check()["ssm_prefix"] == "/clarity/real"
+
+
+def test_a_pull_refuses_a_reserved_name(target: Target, ssm_on: Ssm, pulled: Path) -> None:
+    ssm_on.put(f"{PREFIX}/yaml", str(target.marker))
+    result = CliRunner().invoke(main, ["ssm", "pull", str(pulled.with_suffix(".toml"))])
+    assert result.exit_code == 1
+    assert f"SSM parameter {PREFIX}/yaml maps to YAML, a dynaconf option" in result.stderr
+    assert not pulled.with_suffix(".toml").exists()
+
+
+def test_a_dotenv_that_chose_staging_feeds_it_nothing(
     project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:
     os.environ["CLARITY_USE_SSM"] = "false"
-    project.write(".env", "ENV_FOR_DYNACONF=staging\nCLARITY_ALLOW_REDUCED_SECURITY=true\n")
+    project.write(
+        ".env",
+        "ENV_FOR_DYNACONF=staging\nCLARITY_ALLOW_REDUCED_SECURITY=true\nMODEL_SIGNATURE_KEY=" + "k" * 40,
+    )
     with pytest.raises(InvalidSettingError, match="MODEL_SIGNATURE_KEY is required in staging"):
         project.settings().get("SERVICE_NAME")
-    assert caplog.text.count("ALLOW_REDUCED_SECURITY from dotenv") == 1
+    assert "MODEL_SIGNATURE_KEY, CLARITY_ALLOW_REDUCED_SECURITY from .env are not used" in caplog.text
+
+
+def test_reduced_security_in_a_settings_file_is_ignored_once_per_load(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    production_without_secrets(project)
+    project.write("settings.toml", "[production]\nallow_reduced_security = true\n")
+    with pytest.raises(InvalidSettingError, match="MODEL_SIGNATURE_KEY is required in production"):
+        project.settings().get("SERVICE_NAME")
+    assert caplog.text.count("ALLOW_REDUCED_SECURITY from toml") == 1
 
 
 def test_a_real_variable_wins_over_any_alias_or_spelling_in_dotenv(project: Project) -> None:
@@ -390,7 +450,9 @@ def test_two_spellings_of_one_setting_in_the_environment_are_refused(project: Pr
 
 def test_a_dotenv_environment_name_is_not_evaluated(project: Project) -> None:
     project.write(".env", "ENV_FOR_DYNACONF=@upper production\n")
-    with pytest.raises(ConfigurationError, match="sets ENV_FOR_DYNACONF to a dynaconf token"):
+    with pytest.raises(
+        ConfigurationError, match="sets ENV_FOR_DYNACONF to something other than a plain name"
+    ):
         project.settings().get("SERVICE_NAME")
 
 

@@ -151,7 +151,7 @@ def arrives_exactly_unless_it_has_surrounding_blanks(
     """
     os.environ["CLARITY_USE_SSM"] = os.environ.get("CLARITY_USE_SSM", "false")
     if not from_dotenv:
-        os.environ["ENV_FOR_DYNACONF"] = "production"
+        os.environ["ENV_FOR_DYNACONF"] = "production"  # in the real environment; only development reads .env
     os.environ["EXPECTED_MODEL_CHECKSUMS"] = GOOD_CHECKSUMS
     settings_object = project.settings()
     if value == value.strip():
@@ -167,10 +167,8 @@ def arrives_exactly_unless_it_has_surrounding_blanks(
 def test_fuzzed_keys_through_dotenv(project: Project, value: str) -> None:
     value = LONG_ENOUGH + value
     os.environ.pop("MODEL_SIGNATURE_KEY", None)
-    # A .env is read only where the process left the environment to it: it chooses production itself.
-    project.write(
-        ".env", file_formats.dotenv_text({"ENV_FOR_DYNACONF": "production", "MODEL_SIGNATURE_KEY": value})
-    )
+    # Only development reads .env; the whitespace rule holds there too.
+    project.write(".env", file_formats.dotenv_text({"MODEL_SIGNATURE_KEY": value}))
     arrives_exactly_unless_it_has_surrounding_blanks(project, value, from_dotenv=True)
 
 

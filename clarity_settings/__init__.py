@@ -19,8 +19,9 @@ from clarity_settings.integrity import (
     verify_model,
     verify_models,
 )
+from clarity_settings.layers import dynaconf_options
 from clarity_settings.secrets_manager import SecretsManager, get_secrets_manager, reset_secrets_manager
-from clarity_settings.settings import create_settings, dynaconf_options
+from clarity_settings.settings import create_settings
 from clarity_settings.ssm.client import install_redaction
 
 install_redaction()

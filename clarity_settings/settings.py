@@ -1,4 +1,4 @@
-"""The settings object: its layers (create_settings, dynaconf_options) and how fresh its values are.
+"""The settings object (create_settings) and how fresh its values are; layers.py says what it reads.
 
 SSM values live for a jittered TTL.
 Within the TTL a read is dynaconf's own attribute lookup plus one clock comparison: no lock, no
@@ -20,16 +20,13 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from dynaconf import LazySettings
-from dynaconf.base import Settings
-from dynaconf.utils import normalize_kwargs
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
-from clarity_settings import local_files, names
+from clarity_settings import layers, names
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError
-from clarity_settings.rules import build_validators
 from clarity_settings.ssm.health import SsmHealth, Status
-from clarity_settings.ssm.switch import SsmContext, attach
+from clarity_settings.ssm.switch import SsmContext
 
 log = logging.getLogger("clarity_settings")
 
@@ -37,43 +34,7 @@ JITTER: Final = 0.10
 FIRST_BACKOFF_SECONDS: Final = 1.0
 MAX_BACKOFF_SECONDS: Final = 60.0
 
-LOADERS: Final = (
-    "clarity_settings.loaders.env_loader",
-    "clarity_settings.loaders.ssm_loader",
-    "clarity_settings.loaders.defaults_loader",
-    "clarity_settings.loaders.json_settings_loader",
-    "clarity_settings.loaders.strictness_check",
-)
-"""Run after the files: variables, SSM, defaults, JSON decoding, then the check that the environment held."""
-
 Clock = Callable[[], float]
-
-
-class ClarityInstance(Settings):  # type: ignore[misc]
-    """dynaconf's Settings with its SsmContext from the first loader on, reading files where they were put."""
-
-    def __init__(
-        self,
-        settings_module: Any = None,
-        *,
-        clarity_ssm: SsmContext | None = None,
-        clarity_load_dotenv: bool = True,
-        clarity_search_parents: bool = False,
-        clarity_environment: local_files.EnvironmentChoice | None = None,
-        **kwargs: Any,
-    ) -> None:
-        attach(self, clarity_ssm or SsmContext())
-        files, settings_module, dotenv = local_files.prepare(
-            kwargs.get("SETTINGS_FILE_FOR_DYNACONF"),
-            settings_module,
-            root_path=kwargs.get("ROOT_PATH_FOR_DYNACONF"),
-            dotenv=kwargs.get("DOTENV_PATH_FOR_DYNACONF"),
-            load_dotenv=clarity_load_dotenv,
-            search_parents=clarity_search_parents,
-            environment=clarity_environment or local_files.EnvironmentChoice(),
-        )
-        object.__setattr__(self, local_files.DOTENV_ATTRIBUTE, dotenv)
-        super().__init__(settings_module, **{**kwargs, "SETTINGS_FILE_FOR_DYNACONF": files})
 
 
 class ClaritySettings(LazySettings):  # type: ignore[misc]
@@ -109,11 +70,11 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         # says): it would search parent directories, expand ${NAME} and ignore the environment. The
         # wrapper reads it, and only in development.
         super().__init__(
-            _wrapper_class=ClarityInstance,
+            _wrapper_class=layers.ClarityInstance,
             clarity_ssm=context,
             clarity_load_dotenv=load_dotenv,
             clarity_search_parents=search_parent_directories,
-            clarity_environment=environment_choice(options),
+            clarity_environment=layers.environment_choice(options),
             **options,
             load_dotenv=False,
         )
@@ -276,50 +237,6 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         self._set_expiry(self._clock() + backoff * self._rng.uniform(1 - JITTER, 1 + JITTER), expiries_seen)
 
 
-def _options(overrides: dict[str, Any]) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "envvar_prefix": names.ENVVAR_PREFIX,
-        "environments": True,
-        "env_switcher": names.ENV_SWITCHER,
-        "settings_files": list(local_files.SETTINGS_FILES),
-        "merge_enabled": False,
-        "loaders": list(LOADERS),
-        "validators": build_validators(),
-    }
-    if "ENV_FOR_DYNACONF" not in normalize_kwargs(dict(overrides)):
-        options["env"] = names.DEVELOPMENT
-    options.update(overrides)
-    return options
-
-
-def environment_choice(options: dict[str, Any]) -> local_files.EnvironmentChoice:
-    """The variable that names the environment, and the environment code asked for, in any spelling."""
-    normalized = normalize_kwargs(dict(options))
-    return local_files.EnvironmentChoice(
-        switcher=str(normalized.get("ENV_SWITCHER_FOR_DYNACONF") or names.ENV_SWITCHER),
-        from_code=normalized.get("FORCE_ENV_FOR_DYNACONF") or normalized.get("ENV_FOR_DYNACONF"),
-    )
-
-
-def dynaconf_options(*, search_parent_directories: bool = False, **overrides: Any) -> dict[str, Any]:
-    """Keyword arguments that make any Dynaconf object (Flask, Django) read settings as ``settings`` does.
-
-    Relative settings files are resolved against root_path or the working directory now, and .env
-    is read now, because dynaconf's own search climbs parent directories.
-    """
-    options = _options(overrides)
-    files, _, _ = local_files.prepare(
-        options.pop("settings_file", None) or options.pop("settings_files"),
-        None,
-        root_path=options.get("root_path"),
-        dotenv=options.get("dotenv_path"),
-        load_dotenv=bool(options.pop("load_dotenv", True)),
-        search_parents=search_parent_directories,
-        environment=environment_choice(options),
-    )
-    return {**options, "settings_files": files, "load_dotenv": False}
-
-
 def create_settings(**overrides: Any) -> ClaritySettings:
     """A new, lazily loaded settings object whose SSM values stay fresh; ``settings`` is one of these."""
-    return ClaritySettings(**_options(overrides))
+    return ClaritySettings(**layers.options_for(overrides))

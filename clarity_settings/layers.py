@@ -1,0 +1,93 @@
+"""Which layers a settings object reads and from where: the loaders, the options, the files the user put."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from dynaconf.base import Settings
+from dynaconf.utils import normalize_kwargs
+
+from clarity_settings import local_files, names
+from clarity_settings.rules import build_validators
+from clarity_settings.ssm.switch import SsmContext, attach
+
+LOADERS: Final = (
+    "clarity_settings.loaders.env_loader",
+    "clarity_settings.loaders.ssm_loader",
+    "clarity_settings.loaders.defaults_loader",
+    "clarity_settings.loaders.json_settings_loader",
+    "clarity_settings.loaders.strictness_check",
+)
+"""Run after the files: variables, SSM, defaults, JSON decoding, then the check that the environment held."""
+
+
+class ClarityInstance(Settings):  # type: ignore[misc]
+    """dynaconf's Settings with its SsmContext from the first loader on, reading files where they were put."""
+
+    def __init__(
+        self,
+        settings_module: Any = None,
+        *,
+        clarity_ssm: SsmContext | None = None,
+        clarity_load_dotenv: bool = True,
+        clarity_search_parents: bool = False,
+        clarity_environment: local_files.EnvironmentChoice | None = None,
+        **kwargs: Any,
+    ) -> None:
+        attach(self, clarity_ssm or SsmContext())
+        files, settings_module, dotenv = local_files.prepare(
+            kwargs.get("SETTINGS_FILE_FOR_DYNACONF"),
+            settings_module,
+            root_path=kwargs.get("ROOT_PATH_FOR_DYNACONF"),
+            dotenv=kwargs.get("DOTENV_PATH_FOR_DYNACONF"),
+            load_dotenv=clarity_load_dotenv,
+            search_parents=clarity_search_parents,
+            environment=clarity_environment or local_files.EnvironmentChoice(),
+        )
+        object.__setattr__(self, local_files.DOTENV_ATTRIBUTE, dotenv)
+        super().__init__(settings_module, **{**kwargs, "SETTINGS_FILE_FOR_DYNACONF": files})
+
+
+def options_for(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The Dynaconf options of every clarity settings object, overridden by the caller's."""
+    options: dict[str, Any] = {
+        "envvar_prefix": names.ENVVAR_PREFIX,
+        "environments": True,
+        "env_switcher": names.ENV_SWITCHER,
+        "settings_files": list(local_files.SETTINGS_FILES),
+        "merge_enabled": False,
+        "loaders": list(LOADERS),
+        "validators": build_validators(),
+    }
+    if "ENV_FOR_DYNACONF" not in normalize_kwargs(dict(overrides)):
+        options["env"] = names.DEVELOPMENT
+    options.update(overrides)
+    return options
+
+
+def environment_choice(options: dict[str, Any]) -> local_files.EnvironmentChoice:
+    """The variable that names the environment, and the environment code asked for, in any spelling."""
+    normalized = normalize_kwargs(dict(options))
+    return local_files.EnvironmentChoice(
+        switcher=str(normalized.get("ENV_SWITCHER_FOR_DYNACONF") or names.ENV_SWITCHER),
+        from_code=normalized.get("FORCE_ENV_FOR_DYNACONF") or normalized.get("ENV_FOR_DYNACONF"),
+    )
+
+
+def dynaconf_options(*, search_parent_directories: bool = False, **overrides: Any) -> dict[str, Any]:
+    """Keyword arguments that make any Dynaconf object (Flask, Django) read settings as ``settings`` does.
+
+    Relative settings files are resolved against root_path or the working directory now, and .env
+    is read now, because dynaconf's own search climbs parent directories.
+    """
+    options = options_for(overrides)
+    files, _, _ = local_files.prepare(
+        options.pop("settings_file", None) or options.pop("settings_files"),
+        None,
+        root_path=options.get("root_path"),
+        dotenv=options.get("dotenv_path"),
+        load_dotenv=bool(options.pop("load_dotenv", True)),
+        search_parents=search_parent_directories,
+        environment=environment_choice(options),
+    )
+    return {**options, "settings_files": files, "load_dotenv": False}

@@ -190,11 +190,46 @@ def is_dynaconf_option(level: str) -> bool:
 def set_data(
     obj: Any, levels: tuple[str, ...], value: object, *, source: SourceMetadata, validate: bool
 ) -> None:
-    """Set a setting to exactly value: no token in it is evaluated and nothing is merged into it."""
+    """Set a setting to exactly value: no token in it is evaluated and nothing is merged into it.
+
+    A nested value is placed into the setting's current tree here rather than by dynaconf's dotted
+    set, which reads the setting back with get(): inside fresh() that read reloads it, and recursed.
+    """
+    top, *below = levels
+    if below:
+        value = _placed(stored(obj, top), below, value)
     with _evaluation_off(obj):
         obj.set(
-            ".".join(levels), value, loader_identifier=source, tomlfy=False, validate=validate, merge=False
+            top,
+            value,
+            loader_identifier=source,
+            tomlfy=False,
+            validate=validate,
+            merge=False,
+            dotted_lookup=False,
         )
+
+
+def stored(obj: Any, key: str) -> object:
+    """A setting as the store holds it now: unlike get(), never a fresh read that runs the loaders."""
+    return obj.store.get(key.upper())
+
+
+def _placed(current: object, path: list[str], value: object) -> dict[str, Any]:
+    """current (a tree, or nothing) with value at path; a level matches an existing key in any case."""
+    tree: dict[str, Any] = plain(current) if isinstance(current, Mapping) else {}  # type: ignore[assignment]
+    node = tree
+    for level in path[:-1]:
+        key = _existing_key(node, level)
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[_existing_key(node, path[-1])] = value
+    return tree
+
+
+def _existing_key(node: Mapping[str, Any], level: str) -> str:
+    return next((key for key in node if key.upper() == level.upper()), level)
 
 
 @contextmanager
@@ -205,13 +240,18 @@ def _evaluation_off(obj: Any) -> Iterator[None]:
     a copy readers do not see yet or under the first-load lock; only a fresh read of one key makes
     them on the live object, where a concurrent get(cast=True) could see casting off for that moment.
     """
-    store = obj.store
+    store, config = obj.store, obj.__core__.config
     had_value = _AUTO_CAST in store
     previous = store.get(_AUTO_CAST)
+    fresh, fresh_vars = config.fresh, config.fresh_vars
     store[_AUTO_CAST] = False
+    # NOTE: set() reads options back with get(); inside fresh() each such read would run every loader
+    # again (one more SSM request per value set), so fresh reading is off for the set too.
+    config.fresh, config.fresh_vars = False, []
     try:
         yield
     finally:
+        config.fresh, config.fresh_vars = fresh, fresh_vars
         if had_value:
             store[_AUTO_CAST] = previous
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-from clarity_settings import local_files, names, provenance
+from clarity_settings import data_values, local_files, names, provenance
 from clarity_settings.errors import ConfigurationError
 
 log = logging.getLogger("clarity_settings")
@@ -59,7 +59,12 @@ def warn_if_a_file_asked_for_reduced_security(obj: Any) -> None:
 
 
 def _asked_by_a_layer(obj: Any) -> bool:
-    return names.parse_switch(obj.get(names.ALLOW_REDUCED_SECURITY), names.ALLOW_REDUCED_SECURITY) is True
+    return (
+        names.parse_switch(
+            data_values.stored(obj, names.ALLOW_REDUCED_SECURITY), names.ALLOW_REDUCED_SECURITY
+        )
+        is True
+    )
 
 
 def _asked_by_a_file(obj: Any) -> bool:

@@ -26,6 +26,10 @@ def load(
     validate: bool = False,
 ) -> None:
     """Read the active prefix into obj; on an SSM failure warn once per outage and leave obj as it is."""
+    if key is not None and data_values.is_dynaconf_option(key):
+        # NOTE: inside fresh() dynaconf asks for its own options (YAML, DYNACONF_INCLUDE) too; SSM never
+        # holds one (the names are refused), so those asks cost no request.
+        return
     context = switch.context_of(obj)
     if not switch.ssm_enabled(obj):
         context.health.record_disabled()

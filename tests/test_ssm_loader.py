@@ -417,3 +417,32 @@ def test_a_typing_token_that_does_not_fit_is_refused_without_the_value(project: 
     ) as caught:
         project.settings().get("WORKERS")
     assert "eight" not in str(caught.value)
+
+
+@pytest.mark.parametrize("children", [0, 1, 2, 30])
+def test_a_fresh_read_of_a_subtree_sees_every_child_in_one_read_of_the_prefix(
+    project: Project, ssm_on: Ssm, children: int
+) -> None:
+    for number in range(children):
+        ssm_on.put(f"{PREFIX}/db/item_{number}", "v1")
+    settings = project.settings()
+    assert len(settings.get("DB") or {}) == children
+    one_read = ssm_on.proxy.requests.get("GetParametersByPath", 0)
+    for number in range(children):
+        ssm_on.put(f"{PREFIX}/db/item_{number}", "v2")
+    ssm_on.proxy.reset()
+    with settings.fresh():
+        tree = settings.get("DB")
+    assert (dict(tree or {}), ssm_on.proxy.requests.get("GetParametersByPath", 0)) == (
+        {f"ITEM_{number}": "v2" for number in range(children)},
+        one_read,
+    )
+
+
+def test_fresh_vars_read_a_subtree_of_many_children_again(project: Project, ssm_on: Ssm) -> None:
+    for number in range(12):
+        ssm_on.put(f"{PREFIX}/db/item_{number}", "v1")
+    settings = project.settings(FRESH_VARS_FOR_DYNACONF=["DB"])
+    assert settings.DB.ITEM_11 == "v1"
+    ssm_on.put(f"{PREFIX}/db/item_11", "v2")
+    assert settings.DB.ITEM_11 == "v2"

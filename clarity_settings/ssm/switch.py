@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from clarity_settings import local_files, names
+from clarity_settings import data_values, local_files, names
 from clarity_settings.errors import ConfigurationError
 from clarity_settings.ssm import client
 from clarity_settings.ssm.health import SsmHealth
@@ -97,7 +97,7 @@ def control_value(obj: Any, setting: str) -> object:
     in any spelling beats it.
     """
     real = local_files.real_variable(names.control_variable(setting))
-    return real if real is not None else obj.get(setting)
+    return real if real is not None else data_values.stored(obj, setting)
 
 
 def ssm_enabled(obj: Any) -> bool:

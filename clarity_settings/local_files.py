@@ -148,10 +148,10 @@ def prepare(
         files = absolute_files(files or SETTINGS_FILES, base)  # type: ignore[arg-type]
         settings_module = absolute_files(str(settings_module), base) if settings_module else None
     path = dotenv_path(dotenv, base, search_parents=search_parents) if load_dotenv else None
-    if path is not None and path.is_file() and not environment.reads_dotenv():
+    if path is None or not path.is_file():
+        return files, settings_module, None
+    if not environment.reads_dotenv():
         log.warning("%s is not read: %s", path.resolve(), DOTENV_REFUSED)
         return files, settings_module, None
-    if path is not None and path.is_file():
-        load_dotenv_file(path, environment.switcher)
-        return files, settings_module, path.resolve()
-    return files, settings_module, None
+    load_dotenv_file(path, environment.switcher)
+    return files, settings_module, path.resolve()

@@ -52,8 +52,8 @@ _AUTO_CAST: Final = "AUTO_CAST_FOR_DYNACONF"
 TOKEN_REMEDY: Final = "store the plain value, or put '@str ' in front to keep text that starts with '@'"  # noqa: S105 - advice, not a password
 
 
-def parse(text: str, *, label: str, plain: Callable[[str], object] = str) -> object:
-    """The value text stands for: a typing token's conversion of the rest, else plain(text).
+def parse(text: str, *, label: str, untyped: Callable[[str], object] = str) -> object:
+    """The value text stands for: a typing token's conversion of the rest, else untyped(text).
 
     label names where the text came from ("SSM parameter /clarity/production/x"); messages use it
     and never the text.
@@ -68,7 +68,7 @@ def parse(text: str, *, label: str, plain: Callable[[str], object] = str) -> obj
             f"{label} starts with a dynaconf token that clarity-settings does not evaluate "
             f"(allowed: {' '.join(TYPING_TOKENS)}, each followed by a space); {TOKEN_REMEDY}"
         )
-    value = plain(text)
+    value = untyped(text)
     refuse_merge_markers(value, label)
     return value
 

@@ -43,13 +43,13 @@ def load(
     wanted = key.upper() if key else None
     env = str(obj.current_env).lower()
     unused = []
-    for variable, levels, plain in _variables():
+    for variable, levels, untyped in _variables():
         if wanted is not None and levels[0] != wanted:
             continue
         if not names.is_development(env) and not _is_real(variable):
             unused.append(variable)
             continue
-        value = data_values.parse(os.environ[variable], label=_label(variable), plain=plain)
+        value = data_values.parse(os.environ[variable], label=_label(variable), untyped=untyped)
         source = SourceMetadata(IDENTIFIER, variable, "global")
         data_values.set_data(obj, levels, value, source=source, validate=validate)
     if unused:

@@ -15,7 +15,7 @@ LOADERS: Final = (
     "clarity_settings.loaders.env_loader",
     "clarity_settings.loaders.ssm_loader",
     "clarity_settings.loaders.defaults_loader",
-    "clarity_settings.loaders.json_settings_loader",
+    "clarity_settings.loaders.checksums_loader",
     "clarity_settings.loaders.strictness_check",
 )
 """Run after the files: variables, SSM, defaults, JSON decoding, then the check that the environment held."""

@@ -235,7 +235,7 @@ def cache_ttl_problem(value: Any, context: RuleContext | None) -> str | None:  #
     return None
 
 
-def ssm_prefix_check(value: Any, context: RuleContext) -> str | None:  # noqa: ARG001 - same in every env
+def ssm_prefix_problem(value: Any, context: RuleContext) -> str | None:  # noqa: ARG001 - same in every env
     """SSM_PREFIX: an absolute SSM path of at most 15 levels in the characters SSM allows."""
     return switch.prefix_problem(value)
 
@@ -270,5 +270,5 @@ def build_validators() -> list[Validator]:
             caution=checksums_caution,
         ),
         _control_rule(names.CACHE_TTL, cache_ttl_problem, ttl_remedy),
-        _control_rule(names.SSM_PREFIX, ssm_prefix_check, switch.PREFIX_REMEDY),
+        _control_rule(names.SSM_PREFIX, ssm_prefix_problem, switch.PREFIX_REMEDY),
     ]

@@ -1,4 +1,4 @@
-"""Where a value comes from, finishing step: settings declared JSON are decoded whichever layer gave them.
+"""Where a value comes from, finishing step: EXPECTED_MODEL_CHECKSUMS is decoded whichever layer gave it.
 
 It runs last, sees the winning value, and sets the decoded form under the same source, so
 provenance still names the SSM parameter, variable or file the text came from.

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from clarity_settings import data_values, names, placeholders, provenance
-from clarity_settings.errors import ConfigurationError
+from clarity_settings.errors import ConfigurationError, SsmUnavailableError
 from clarity_settings.rules import cache_ttl_problem
 from clarity_settings.settings import ClaritySettings, Clock, create_settings
 from clarity_settings.ssm import read
@@ -120,11 +120,17 @@ class SecretsManager:
             value = os.environ.get(env_var)
         return value
 
-    def refresh_cache(self, key: str | None = None) -> None:
-        """Forget cached values: the next read fetches them (one key or all cost the same single read)."""
+    def refresh_cache(self, key: str | None = None, *, wait: bool = False) -> None:
+        """Forget cached values: the next read fetches them (one key or all cost the same single read).
+
+        With wait=True the refresh happens before this returns, or raises why the previous values stay.
+        """
         if key is not None and not isinstance(key, str):
             raise ConfigurationError("key must be a setting name such as 'model_signature_key'")
-        self.freshness.expire()
+        if wait:
+            self.freshness.refresh_now()
+        else:
+            self.freshness.expire()
 
     def health_check(self, *, probe: bool = False) -> dict[str, Any]:
         """Status for health endpoints: where each secret came from, how old, whether stale; never a value."""
@@ -207,6 +213,9 @@ class Freshness(Protocol):
     def expire(self) -> None:
         """Make the next read (or, for a load-once object, this call) fetch again."""
 
+    def refresh_now(self) -> None:
+        """Fetch again before returning, or raise why the previous values stay."""
+
 
 def loaded(settings: Any) -> Any:
     """The dynaconf Settings behind any settings object (ClaritySettings, LazySettings, Settings), loaded."""
@@ -244,6 +253,13 @@ class LoadedOnce:
     def expire(self) -> None:
         """Read every layer again now: a load-once object has no next-read refresh."""
         self.settings.reload()
+
+    def refresh_now(self) -> None:
+        """Read every layer again now, and say so when SSM could not be read."""
+        self.expire()
+        health = self.ssm_context.health
+        if health.status is Status.UNHEALTHY:
+            raise SsmUnavailableError(f"SSM could not be read ({health.last_error_code})")
 
 
 def freshness_of(settings: Any) -> Freshness:

@@ -24,7 +24,7 @@ from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
 from clarity_settings import layers, names
-from clarity_settings.errors import ClaritySettingsError, ConfigurationError
+from clarity_settings.errors import ClaritySettingsError, ConfigurationError, SsmUnavailableError
 from clarity_settings.ssm.health import SsmHealth, Status
 from clarity_settings.ssm.switch import SsmContext
 
@@ -192,7 +192,18 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         finally:
             lock.release()
 
-    def _refresh(self, expiries_seen: int) -> None:
+    def refresh_now(self) -> None:
+        """Refresh before returning (scripts, tests, deploy hooks): the new set is in, or this says why."""
+        if self._wrapped is empty:
+            self._setup_once()
+            return
+        with self._lock():
+            failure = self._refresh(self._expiries)
+        if failure is not None:
+            raise failure
+
+    def _refresh(self, expiries_seen: int) -> ClaritySettingsError | None:
+        """Build, check and swap in a new set; on failure keep the current one and return why."""
         candidate = self._wrapped.dynaconf_clone()
         # NOTE: the clone carries the old provenance; cleared, it records only what this reload sets,
         # so a parameter deleted from SSM does not linger as the source of a value.
@@ -201,22 +212,30 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             candidate.reload()
             # NOTE: a failed SSM read leaves the candidate with the lower layers only; swapping it in
             # would replace every SSM value with its fallback, so the current set stays.
-            if self.ssm_context.health.status is Status.UNHEALTHY:
+            health = self.ssm_context.health
+            if health.status is Status.UNHEALTHY:
                 self._schedule_retry(expiries_seen)
-                return
+                return SsmUnavailableError(
+                    f"SSM could not be read ({health.last_error_code}); the previous values stay in use"
+                )
             candidate.validators.validate()
         except Exception as error:  # noqa: BLE001 - a failed refresh must never fail a reader
-            self._refuse(error, expiries_seen)
-            return
+            return self._refuse(error, expiries_seen)
         self.__dict__["_wrapped"] = candidate
         self._schedule_after_load(expiries_seen)
+        return None
 
-    def _refuse(self, error: Exception, expiries_seen: int) -> None:
+    def _refuse(self, error: Exception, expiries_seen: int) -> ClaritySettingsError:
         """Keep the current set; say why in words that never contain a value, then back off."""
         reason = str(error) if isinstance(error, ClaritySettingsError) else type(error).__name__
         log.error("refreshed settings were refused, the previous ones stay in use: %s", reason)
         self.ssm_context.health.record_rejection(type(error).__name__)
         self._schedule_retry(expiries_seen)
+        return (
+            error
+            if isinstance(error, ClaritySettingsError)
+            else ConfigurationError(f"refresh failed ({reason})")
+        )
 
     def _schedule_after_load(self, expiries_seen: int) -> None:
         status = self.ssm_context.health.status

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clarity_settings import ClaritySettingsError, file_formats
+from clarity_settings.placeholders import DEVELOPMENT_PLACEHOLDER_MARK
 from clarity_settings.rules import RuleContext, checksums_problem
 from tests.conftest import Project, Ssm
 
@@ -134,8 +135,8 @@ KEYS = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
     min_size=1,
     max_size=80,
-)
-"""Any printable text, '$' included: .env is read literally."""
+).filter(lambda text: DEVELOPMENT_PLACEHOLDER_MARK not in text.lower())
+"""Any printable text, '$' included (.env is read literally), that does not spell the placeholder mark."""
 
 LONG_ENOUGH = "K3y-" * 8
 """Fuzzed text is appended to 32 valid characters, so values pass the length rule and truly arrive."""

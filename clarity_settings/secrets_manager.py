@@ -148,6 +148,7 @@ class SecretsManager:
             "cache_size": _ssm_value_count(settings),
             "cache_ttl_seconds": self.freshness.ttl_seconds(),
             "last_error": _last_error(health),
+            "last_change": _iso(self.freshness.last_change_at),
             "secrets": {name: self._secret_report(name) for name in SECRETS},
         }
         if probe:
@@ -176,8 +177,11 @@ class SecretsManager:
 def _last_error(health: SsmHealth) -> dict[str, str] | None:
     if health.last_error_code is None or health.last_error_at is None:
         return None
-    at = datetime.fromtimestamp(health.last_error_at, tz=UTC).isoformat(timespec="seconds")
-    return {"code": health.last_error_code, "at": at}
+    return {"code": health.last_error_code, "at": str(_iso(health.last_error_at))}
+
+
+def _iso(moment: float | None) -> str | None:
+    return None if moment is None else datetime.fromtimestamp(moment, tz=UTC).isoformat(timespec="seconds")
 
 
 def _reduced(settings: Any) -> bool:
@@ -216,6 +220,10 @@ class Freshness(Protocol):
     def refresh_now(self) -> None:
         """Fetch again before returning, or raise why the previous values stay."""
 
+    @property
+    def last_change_at(self) -> float | None:
+        """When a refresh last changed a value."""
+
 
 def loaded(settings: Any) -> Any:
     """The dynaconf Settings behind any settings object (ClaritySettings, LazySettings, Settings), loaded."""
@@ -253,6 +261,11 @@ class LoadedOnce:
     def expire(self) -> None:
         """Read every layer again now: a load-once object has no next-read refresh."""
         self.settings.reload()
+
+    @property
+    def last_change_at(self) -> None:
+        """Unknown: a load-once object does not compare what a reload changed."""
+        return None
 
     def refresh_now(self) -> None:
         """Read every layer again now, and say so when SSM could not be read."""

@@ -16,7 +16,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from dynaconf import LazySettings
@@ -35,6 +35,7 @@ FIRST_BACKOFF_SECONDS: Final = 1.0
 MAX_BACKOFF_SECONDS: Final = 60.0
 
 Clock = Callable[[], float]
+ChangeCallback = Callable[[frozenset[str]], object]
 
 
 class ClaritySettings(LazySettings):  # type: ignore[misc]
@@ -65,6 +66,8 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _lock_pid=os.getpid(),
             _expiries=0,
             _failures=0,
+            _listeners=[],
+            _last_change_at=None,
         )
         # NOTE: dynaconf itself never reads .env here (load_dotenv=False, whatever LOAD_DOTENV_FOR_DYNACONF
         # says): it would search parent directories, expand ${NAME} and ignore the environment. The
@@ -99,6 +102,21 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     def stale(self) -> bool:
         """True while the values held come from before a refresh that failed."""
         return self.ssm_context.health.status is Status.UNHEALTHY and self._wrapped is not empty
+
+    def on_change(self, callback: ChangeCallback, *, keys: Iterable[str] | None = None) -> None:
+        """Call back, off the reading thread, after each refresh that changed any of keys (all if None).
+
+        The callback gets the changed top-level key names, never a value; one that raises is logged
+        by name and stops neither the refresh nor the other callbacks.
+        """
+        wanted = None if keys is None else frozenset(key.upper() for key in keys)
+        self._listeners.append((callback, wanted))
+
+    @property
+    def last_change_at(self) -> float | None:
+        """When (time.time()) a refresh last changed a value, or None if none has."""
+        changed_at: float | None = self.__dict__["_last_change_at"]
+        return changed_at
 
     @property
     def next_refresh_at(self) -> float:
@@ -221,9 +239,21 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             candidate.validators.validate()
         except Exception as error:  # noqa: BLE001 - a failed refresh must never fail a reader
             return self._refuse(error, expiries_seen)
+        changed = _changed_keys(self._wrapped, candidate)
         self.__dict__["_wrapped"] = candidate
+        if changed:
+            self.__dict__["_last_change_at"] = time.time()
+            self._notify(changed)
         self._schedule_after_load(expiries_seen)
         return None
+
+    def _notify(self, changed: frozenset[str]) -> None:
+        """Hand the changed names to each interested callback in a thread of their own: never the reader's."""
+        due = [callback for callback, wanted in self._listeners if wanted is None or wanted & changed]
+        if due:
+            threading.Thread(
+                target=_call_each, args=(due, changed), name="clarity-on-change", daemon=True
+            ).start()
 
     def _refuse(self, error: Exception, expiries_seen: int) -> ClaritySettingsError:
         """Keep the current set; say why in words that never contain a value, then back off."""
@@ -259,3 +289,21 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
 def create_settings(**overrides: Any) -> ClaritySettings:
     """A new, lazily loaded settings object whose SSM values stay fresh; ``settings`` is one of these."""
     return ClaritySettings(**layers.options_for(overrides))
+
+
+def _changed_keys(old: Any, new: Any) -> frozenset[str]:
+    """The top-level keys whose values differ between two loaded sets (added and removed ones too)."""
+    before, after = old.as_dict(), new.as_dict()
+    return frozenset(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+
+
+def _call_each(callbacks: list[ChangeCallback], changed: frozenset[str]) -> None:
+    for callback in callbacks:
+        try:
+            callback(changed)
+        except Exception as error:  # noqa: BLE001 - one callback's failure must not stop the others
+            name = getattr(callback, "__qualname__", type(callback).__name__)
+            # NOTE: no traceback: a callback's own message could quote a value.
+            log.error(  # noqa: TRY400
+                "change callback %s raised %s; the other callbacks still run", name, type(error).__name__
+            )

@@ -239,3 +239,70 @@ def test_ssm_unreachable_at_start_is_picked_up_once_it_answers(
     clock.advance(120)
     assert settings.MODEL_SIGNATURE_KEY == "key-1"
     assert SecretsManager(settings=settings).health_check()["ssm_status"] == "healthy"
+
+
+class Calls:
+    """What change callbacks received, with a way to wait for the thread that delivers them."""
+
+    def __init__(self) -> None:
+        self.received: list[frozenset[str]] = []
+        self.arrived = threading.Event()
+
+    def __call__(self, changed: frozenset[str]) -> None:
+        self.received.append(changed)
+        self.arrived.set()
+
+
+def test_change_callbacks_get_the_changed_names_only_for_the_keys_they_asked_for(
+    warm: Any, ssm: Ssm, clock: FakeClock
+) -> None:
+    everything, keys, unrelated = Calls(), Calls(), Calls()
+    warm.on_change(everything)
+    warm.on_change(keys, keys=["model_signature_key"])
+    warm.on_change(unrelated, keys=["DATABASE"])
+    ssm.put(f"{PREFIX}/model_signature_key", "rotated-secret-key-value")
+    clock.advance(TTL * 2)
+    assert warm.MODEL_SIGNATURE_KEY == "rotated-secret-key-value"
+    assert everything.arrived.wait(5)
+    assert keys.arrived.wait(5)
+    assert (everything.received, keys.received, unrelated.received) == (
+        [frozenset({"MODEL_SIGNATURE_KEY"})],
+        [frozenset({"MODEL_SIGNATURE_KEY"})],
+        [],
+    )
+
+
+def test_a_refresh_that_changes_nothing_calls_nobody(warm: Any, clock: FakeClock) -> None:
+    calls = Calls()
+    warm.on_change(calls)
+    clock.advance(TTL * 2)
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    assert (calls.arrived.wait(0.5), warm.last_change_at) == (False, None)
+
+
+def test_a_raising_callback_is_logged_by_name_and_the_others_still_run(
+    warm: Any, ssm: Ssm, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    def rebuild_pool(changed: frozenset[str]) -> None:
+        raise RuntimeError(f"cannot rebuild with {sorted(changed)}")
+
+    calls = Calls()
+    warm.on_change(rebuild_pool)
+    warm.on_change(calls)
+    publish(ssm, 2)
+    clock.advance(TTL * 2)
+    with caplog.at_level(logging.ERROR, logger="clarity_settings"):
+        assert warm.MODEL_SIGNATURE_KEY == "key-2"
+        assert calls.arrived.wait(5)
+    assert "rebuild_pool raised RuntimeError; the other callbacks still run" in caplog.text
+    assert "key-2" not in caplog.text
+
+
+def test_health_reports_when_a_value_last_changed(project: Project, ssm: Ssm) -> None:
+    os.environ["CLARITY_USE_SSM"] = "true"
+    publish(ssm, 1)
+    manager = SecretsManager(settings=project.settings())
+    assert manager.health_check()["last_change"] is None
+    publish(ssm, 2)
+    manager.refresh_cache(wait=True)
+    assert manager.health_check()["last_change"] is not None

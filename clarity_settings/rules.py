@@ -18,7 +18,7 @@ from dynaconf import Validator
 from clarity_settings import names, strictness
 from clarity_settings.errors import ConfigurationError, InvalidSettingError
 from clarity_settings.placeholders import are_placeholder_checksums, is_hex_digest, is_placeholder_key
-from clarity_settings.ssm import switch
+from clarity_settings.ssm import read, switch
 
 log = logging.getLogger("clarity_settings")
 
@@ -244,7 +244,8 @@ def _secret_rule(name: str, check: Check, verb: str, *, required: bool, caution:
     """A rule for one of the guide's secrets, whose remedy names its parameter under the prefix in force."""
 
     def remedy(context: RuleContext) -> str:
-        return f"{verb} the SSM parameter {context.prefix}/{name.lower()} or the environment variable {name}"
+        parameter = read.parameter_for(context.prefix, name)
+        return f"{verb} the SSM parameter {parameter} or the environment variable {name}"
 
     return Rule(name, check, remedy=remedy, required_outside_development=required, caution=caution)
 

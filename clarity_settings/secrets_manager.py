@@ -64,8 +64,9 @@ class SecretsManager:
         """The current HMAC key for model checksums."""
         key = self.get_string(names.SIGNATURE_KEY)
         if key is None:
+            parameter = read.parameter_for(prefix_of(self.freshness.instance), names.SIGNATURE_KEY)
             raise ConfigurationError(
-                f"{names.SIGNATURE_KEY} is not configured: set <prefix>/model_signature_key in SSM "
+                f"{names.SIGNATURE_KEY} is not configured: set the SSM parameter {parameter} "
                 f"or {names.SIGNATURE_KEY} in the environment"
             )
         return key

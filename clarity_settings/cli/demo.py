@@ -22,7 +22,7 @@ from rich.text import Text
 from clarity_settings import integrity, names, provenance
 from clarity_settings.secrets_manager import SecretsManager
 from clarity_settings.settings import create_settings
-from clarity_settings.ssm import local, switch, write
+from clarity_settings.ssm import local, read, switch, write
 
 ENVIRONMENTS: Final = ("development", "staging", "production")
 DEMO_TTL_SECONDS: Final = 1.0
@@ -110,10 +110,10 @@ def rotate(
     new_key = secrets.token_urlsafe(48)
     client = server.client()
     prefix = switch.default_prefix("production")
-    write.put(client, f"{prefix}/model_signature_key_previous", old_key, overwrite=True)
-    write.put(client, f"{prefix}/model_signature_key", new_key, overwrite=True)
+    write.put(client, read.parameter_for(prefix, names.PREVIOUS_SIGNATURE_KEY), old_key, overwrite=True)
+    write.put(client, read.parameter_for(prefix, names.SIGNATURE_KEY), new_key, overwrite=True)
     signed = json.dumps(integrity.expected_checksums(models, new_key))
-    write.put(client, f"{prefix}/expected_model_checksums", signed, overwrite=True)
+    write.put(client, read.parameter_for(prefix, names.CHECKSUMS), signed, overwrite=True)
     console.print("\nrotated the production key in SSM (old key kept as model_signature_key_previous)")
     console.print(f"  right away:      MODEL_SIGNATURE_KEY from {_key_source(settings)}")
     time.sleep(DEMO_TTL_SECONDS * 1.2)

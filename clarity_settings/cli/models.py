@@ -24,7 +24,7 @@ from clarity_settings.cli.common import (
 )
 from clarity_settings.errors import ModelSetIntegrityError
 from clarity_settings.secrets_manager import SecretsManager
-from clarity_settings.ssm import write
+from clarity_settings.ssm import read, write
 
 PROGRESS_THRESHOLD: Final = 64 << 20
 
@@ -65,7 +65,7 @@ def models_publish(directory: Path | None) -> None:
     key = SecretsManager(settings=settings).get_model_signature_key()
     with hashing_progress(paths.values()) as advance:
         signed = integrity.expected_checksums(paths, key, on_progress=advance)
-    name = f"{active_prefix(settings)}/expected_model_checksums"
+    name = read.parameter_for(active_prefix(settings), names.CHECKSUMS)
     version = write.put(ssm_client(), name, json.dumps(signed), overwrite=True)
     click.echo(f"published {name} (version {version}) for {', '.join(signed)}")
 

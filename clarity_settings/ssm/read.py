@@ -79,6 +79,11 @@ def probe(client: SSMClient, prefix: str) -> str:
     return "ok"
 
 
+def parameter_for(prefix: str, setting: str) -> str:
+    """The parameter a setting is read from (setting_path's inverse): <prefix>/model_signature_key."""
+    return f"{prefix}/{setting.lower().replace('.', '/')}"
+
+
 def relative_name(name: str, prefix: str) -> str:
     """The part of a full parameter name below the prefix."""
     return name[len(prefix) :].lstrip("/")

@@ -1,15 +1,17 @@
 """The settings object (create_settings) and how fresh its values are; layers.py says what it reads.
 
-SSM values live for a jittered TTL.
-Within the TTL a read is dynaconf's own attribute lookup plus one clock comparison: no lock, no
-request. The first read after it builds a complete new copy of the settings (every layer, SSM
-included, through the same loaders), validates it and swaps it in with one assignment, so readers
-see either the old set or the new one, never a mixture. Readers that arrive meanwhile keep reading
-the old set. A failed refresh keeps the old set, reports it stale and retries after a backoff.
+The first load is synchronous and fails closed. After it, no read waits on the network: a thread
+of the object's own (refresher.py) refreshes ahead of expiry, at a jittered 80-90 % of the TTL. A
+refresh builds a complete new copy of the settings (every layer, SSM included, through the same
+loaders), validates it and swaps it in with one assignment, so readers see the old set or the new
+one, never a mixture. A failed refresh keeps the old set, reports it stale and retries after a
+backoff. A read is dynaconf's own lookup plus one clock comparison; a reader that finds the
+deadline passed (the thread was late, or the process forked) only wakes the thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import os
@@ -25,12 +27,15 @@ from dynaconf.utils.parse_conf import DynaconfParseError
 
 from clarity_settings import layers, names
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError, SsmUnavailableError
+from clarity_settings.refresher import Refresher
 from clarity_settings.ssm.health import SsmHealth, Status
 from clarity_settings.ssm.switch import SsmContext
 
 log = logging.getLogger("clarity_settings")
 
-JITTER: Final = 0.10
+REFRESH_AHEAD: Final = (0.80, 0.90)
+"""The share of the TTL after which the thread refreshes: early enough that no value outlives the TTL."""
+BACKOFF_JITTER: Final = 0.10
 FIRST_BACKOFF_SECONDS: Final = 1.0
 MAX_BACKOFF_SECONDS: Final = 60.0
 
@@ -68,7 +73,10 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _failures=0,
             _listeners=[],
             _last_change_at=None,
+            _synchronous=False,
+            _in_flight=False,
         )
+        self.__dict__["_refresher"] = Refresher(self, name="clarity-settings-refresh")
         # NOTE: dynaconf itself never reads .env here (load_dotenv=False, whatever LOAD_DOTENV_FOR_DYNACONF
         # says): it would search parent directories, expand ${NAME} and ignore the environment. The
         # wrapper reads it, and only in development.
@@ -143,7 +151,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         return float(self._wrapped.get(names.CACHE_TTL))
 
     def expire(self) -> None:
-        """Make the next read refresh (refresh_cache's doing), without fetching now.
+        """Refresh in the background now (refresh_cache's doing); readers keep the current set meanwhile.
 
         Counted, so a refresh already under way cannot schedule this request away: it may have
         fetched before the caller published what it wants read.
@@ -151,12 +159,52 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         with self._expiry_guard():
             self.__dict__["_expiries"] += 1
             self.__dict__["_expires_at"] = -math.inf
+        if self._wrapped is not empty and not self._synchronous:
+            self._refresher.wake()
+
+    def close(self) -> None:
+        """Stop refreshing: the values held stay readable, and nothing fetches them again."""
+        self._refresher.close()
+
+    async def aload(self) -> None:
+        """The first load, off the event loop: await it at start-up so no coroutine ever waits on SSM."""
+        await asyncio.to_thread(self._setup_once)
 
     def _on_expiry(self) -> None:
         if self._wrapped is empty:
             self._setup_once()
-        else:
+        elif self._synchronous:
             self._refresh_once()
+        else:
+            self._refresher.wake()
+
+    def seconds_until_due(self) -> float:
+        """How long the refresher may sleep (its Refreshable contract); inf until the first load."""
+        if self._wrapped is empty:
+            return math.inf
+        return float(self._expires_at - self._clock())
+
+    def refresh_if_due(self) -> None:
+        """The refresher's step: one refresh when due, off every reader's path; never raises."""
+        with self._lock():
+            with self._expiry_guard():
+                if self._wrapped is empty or self._expires_at > self._clock():
+                    return
+                expiries_seen = self._expiries
+                # NOTE: readers stop waking the thread while this refresh is in flight.
+                self.__dict__.update(_expires_at=math.inf, _in_flight=True)
+            try:
+                self._refresh(expiries_seen)
+            except Exception as error:  # noqa: BLE001 - the thread must outlive any one refresh
+                self._refuse(error, expiries_seen)
+            finally:
+                self.__dict__["_in_flight"] = False
+
+    def after_fork(self) -> None:
+        """In a forked child: new locks, and a refresh the parent had in flight is due here again."""
+        self._lock()
+        if self._in_flight:
+            self.__dict__.update(_in_flight=False, _expires_at=-math.inf)
 
     def _lock(self) -> threading.Lock:
         """The refresh lock of this process: a child after fork() gets new locks, never a held copy."""
@@ -172,12 +220,6 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         self._lock()
         guard: threading.Lock = self._expiry_lock
         return guard
-
-    def _set_expiry(self, deadline: float, expiries_seen: int) -> None:
-        """Schedule the next refresh, unless expire() was called since this load began."""
-        with self._expiry_guard():
-            if self._expiries == expiries_seen:
-                self.__dict__["_expires_at"] = deadline
 
     def _setup_once(self) -> None:
         with self._lock():
@@ -277,13 +319,23 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         else:
             self.__dict__["_failures"] = 0
             ttl = self.ttl_seconds()
-            self._set_expiry(self._clock() + ttl * self._rng.uniform(1 - JITTER, 1 + JITTER), expiries_seen)
+            self.__dict__["_synchronous"] = ttl == 0
+            self._set_expiry(self._clock() + ttl * self._rng.uniform(*REFRESH_AHEAD), expiries_seen)
 
     def _schedule_retry(self, expiries_seen: int) -> None:
         failures = self._failures + 1
         backoff = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (failures - 1))
         self.__dict__["_failures"] = failures
-        self._set_expiry(self._clock() + backoff * self._rng.uniform(1 - JITTER, 1 + JITTER), expiries_seen)
+        jitter = self._rng.uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
+        self._set_expiry(self._clock() + backoff * jitter, expiries_seen)
+
+    def _set_expiry(self, deadline: float, expiries_seen: int) -> None:
+        """Schedule the next refresh, unless expire() was called since this load began."""
+        with self._expiry_guard():
+            if self._expiries == expiries_seen:
+                self.__dict__["_expires_at"] = deadline
+        if math.isfinite(deadline) and not self._synchronous:
+            self._refresher.start()
 
 
 def create_settings(**overrides: Any) -> ClaritySettings:

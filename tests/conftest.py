@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from mypy_boto3_ssm import SSMClient
 
-from clarity_settings import create_settings, local_files
+from clarity_settings import create_settings, local_files, refresher
 from clarity_settings.names import MODEL_SIZES
 from clarity_settings.ssm import local
 from clarity_settings.ssm.local import LocalSsm
@@ -59,9 +60,19 @@ def clean_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ["HOME"] = str(home)
     os.environ["DOTENV_PATH_FOR_DYNACONF"] = str(home / "no.env")
     yield
+    refresher.close_all()
     os.environ.clear()
     os.environ.update(saved)
     local_files.forget_dotenv()
+
+
+def eventually(condition: Callable[[], object], *, within: float = 15.0) -> None:
+    """Wait until condition() holds, as a background refresh makes it; fail if it never does."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still not true after {within} s: {getattr(condition, '__name__', condition)}")
+        time.sleep(0.005)
 
 
 @dataclass

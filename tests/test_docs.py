@@ -40,8 +40,7 @@ def test_the_outage_warning_and_recovery_notice(
         settings = project.settings()
         settings.get("MODEL_SIGNATURE_KEY")
         ssm.proxy.reset()
-        settings.expire()
-        settings.get("MODEL_SIGNATURE_KEY")
+        settings.refresh_now()
     messages = [record.getMessage() for record in caplog.records]
     assert len(messages) == 2
     assert all(message in DOC for message in messages)

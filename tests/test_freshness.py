@@ -1,7 +1,8 @@
-"""How fresh values are: TTL, jitter, single flight, atomic swaps, outages and fork(), against moto."""
+"""How fresh values are: refresh ahead in the background, single flight, atomic swaps, outages and fork()."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -13,9 +14,12 @@ from typing import Any
 import pytest
 
 from clarity_settings import SecretsManager
-from clarity_settings.settings import JITTER
-from tests.conftest import PREFIX, Project, Ssm, publish
+from clarity_settings.settings import REFRESH_AHEAD
+from tests.conftest import PREFIX, Project, Ssm, eventually, publish
 from tests.ssm_proxy import THROTTLE, latency
+
+EARLIEST, LATEST = REFRESH_AHEAD
+MAX_RETRY = 70.0
 
 TTL = 100.0
 
@@ -51,51 +55,81 @@ def warm(project: Project, ssm: Ssm, clock: FakeClock) -> Any:
     return settings
 
 
-def test_reads_within_the_ttl_make_no_request(warm: Any, ssm: Ssm, clock: FakeClock) -> None:
+def test_reads_before_the_refresh_ahead_point_make_no_request(warm: Any, ssm: Ssm, clock: FakeClock) -> None:
     publish(ssm, 2)
     for _ in range(1000):
         assert warm.MODEL_SIGNATURE_KEY == "key-1"
-    clock.advance(TTL * (1 - JITTER) - 0.001)
+    clock.advance(TTL * EARLIEST - 0.001)
     assert warm["MODEL_SIGNATURE_KEY"] == "key-1"
+    time.sleep(0.2)
     assert ssm.proxy.total == 0
 
 
-def test_the_first_read_after_the_ttl_fetches_the_new_set(warm: Any, ssm: Ssm, clock: FakeClock) -> None:
+def test_the_refresh_is_due_at_a_jittered_80_to_90_percent_of_the_ttl(
+    project: Project, ssm: Ssm, clock: FakeClock
+) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": str(TTL)})
+    publish(ssm, 1)
+    due = set()
+    for seed in range(20):
+        settings = project.settings(clock=clock, rng=random.Random(seed))  # noqa: S311
+        assert settings.MODEL_SIGNATURE_KEY == "key-1"
+        ahead = settings.next_refresh_at - clock.now
+        assert TTL * EARLIEST <= ahead <= TTL * LATEST
+        due.add(round(ahead, 6))
+    assert len(due) > 15
+
+
+def test_the_read_that_finds_the_refresh_due_returns_the_current_set_at_once(
+    warm: Any, ssm: Ssm, clock: FakeClock
+) -> None:
     publish(ssm, 2)
-    clock.advance(TTL * (1 + JITTER))
-    assert warm.MODEL_SIGNATURE_KEY == "key-2"
+    ssm.proxy.fail_every(latency(2.0))
+    clock.advance(TTL * LATEST)
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    eventually(lambda: ssm.proxy.total == 1)
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"  # the request is still on its way: nobody waited for it
+    eventually(lambda: warm.MODEL_SIGNATURE_KEY == "key-2")
     assert warm.EXPECTED_MODEL_CHECKSUMS["large"] == "2" * 64
     assert ssm.proxy.requests == {"GetParametersByPath": 1}
 
 
-def test_the_ttl_is_jittered_within_ten_percent(project: Project, ssm: Ssm, clock: FakeClock) -> None:
-    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": str(TTL)})
+def test_the_refresher_refreshes_with_nobody_reading(project: Project, ssm: Ssm) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": "0.5"})
     publish(ssm, 1)
-    expiries = set()
-    for seed in range(20):
-        settings = project.settings(clock=clock, rng=random.Random(seed))  # noqa: S311
-        assert settings.MODEL_SIGNATURE_KEY == "key-1"
-        expiry = settings.next_refresh_at - clock.now
-        assert TTL * (1 - JITTER) <= expiry <= TTL * (1 + JITTER)
-        expiries.add(round(expiry, 6))
-    assert len(expiries) > 15
+    settings = project.settings()
+    assert settings.MODEL_SIGNATURE_KEY == "key-1"
+    changes = Calls()
+    settings.on_change(changes)
+    publish(ssm, 2)
+    assert changes.arrived.wait(10)
+    assert changes.received == [frozenset({"MODEL_SIGNATURE_KEY", "EXPECTED_MODEL_CHECKSUMS"})]
+    assert settings.MODEL_SIGNATURE_KEY == "key-2"
+
+
+def test_refresh_cache_starts_a_background_refresh_without_waiting_for_a_read(warm: Any, ssm: Ssm) -> None:
+    publish(ssm, 2)
+    SecretsManager(settings=warm).refresh_cache()
+    eventually(lambda: warm.MODEL_SIGNATURE_KEY == "key-2")
+    assert ssm.proxy.total == 1
 
 
 def test_a_ttl_of_zero_fetches_on_every_read(project: Project, ssm: Ssm, clock: FakeClock) -> None:
     os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": "0"})
     publish(ssm, 1)
     settings = project.settings(clock=clock)
-    for _ in range(3):
-        assert settings.MODEL_SIGNATURE_KEY == "key-1"
+    for version in (1, 2, 3):
+        publish(ssm, version)
+        assert settings.MODEL_SIGNATURE_KEY == f"key-{version}"
     assert ssm.proxy.requests["GetParametersByPath"] == 3
 
 
-def test_64_threads_on_an_expired_key_cause_one_request_and_keep_reading(
+def test_64_threads_on_a_due_refresh_cause_one_request_and_none_of_them_waits(
     warm: Any, ssm: Ssm, clock: FakeClock
 ) -> None:
     publish(ssm, 2)
     clock.advance(TTL * 2)
-    ssm.proxy.fail_every(latency(0.3))
+    ssm.proxy.fail_every(latency(0.5))
     barrier = threading.Barrier(64)
     seen: list[str] = []
 
@@ -108,10 +142,9 @@ def test_64_threads_on_an_expired_key_cause_one_request_and_keep_reading(
         thread.start()
     for thread in threads:
         thread.join()
+    assert seen == ["key-1"] * 64
+    eventually(lambda: warm.MODEL_SIGNATURE_KEY == "key-2")
     assert ssm.proxy.requests == {"GetParametersByPath": 1}
-    assert len(seen) == 64
-    assert set(seen) <= {"key-1", "key-2"}
-    assert seen.count("key-1") >= 62
 
 
 def test_readers_always_see_one_complete_version_while_it_rotates(
@@ -134,27 +167,36 @@ def test_readers_always_see_one_complete_version_while_it_rotates(
     for version in range(2, 22):
         publish(ssm, version % 10)
         clock.advance(TTL * 2)
-        assert warm.MODEL_SIGNATURE_KEY == f"key-{version % 10}"
+        expected = f"key-{version % 10}"
+        eventually(lambda: warm.MODEL_SIGNATURE_KEY == expected)  # noqa: B023 - waited for within the loop
     stop.set()
     for reader in readers:
         reader.join()
     assert problems == []
-    assert warm.MODEL_SIGNATURE_KEY == f"key-{21 % 10}"
 
 
-def test_after_a_failed_refresh_reads_do_not_retry_until_the_backoff_passes(
-    warm: Any, ssm: Ssm, clock: FakeClock
+def test_an_outage_serves_the_last_good_set_marked_stale_and_backs_off(
+    warm: Any, ssm: Ssm, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    publish(ssm, 2)
     ssm.proxy.fail_every(THROTTLE)
-    clock.advance(TTL * 2)
-    assert warm.MODEL_SIGNATURE_KEY == "key-1"
-    after_first_failure = ssm.proxy.total
-    for _ in range(100):
+    with caplog.at_level(logging.WARNING, logger="clarity_settings"):
+        clock.advance(TTL * 2)
         assert warm.MODEL_SIGNATURE_KEY == "key-1"
-    assert ssm.proxy.total == after_first_failure
-    clock.advance(2.0)
-    assert warm.MODEL_SIGNATURE_KEY == "key-1"
-    assert ssm.proxy.total > after_first_failure
+        eventually(lambda: warm.stale)
+        after_first_failure = ssm.proxy.total
+        for _ in range(100):
+            assert warm.MODEL_SIGNATURE_KEY == "key-1"
+        time.sleep(0.2)
+        assert ssm.proxy.total == after_first_failure
+        clock.advance(2.0)
+        assert warm.MODEL_SIGNATURE_KEY == "key-1"
+        eventually(lambda: ssm.proxy.total > after_first_failure)
+    assert len([record for record in caplog.records if record.levelno == logging.WARNING]) == 1
+    ssm.proxy.reset()
+    clock.advance(MAX_RETRY)
+    assert warm.MODEL_SIGNATURE_KEY in {"key-1", "key-2"}
+    eventually(lambda: warm.MODEL_SIGNATURE_KEY == "key-2" and not warm.stale)
 
 
 def test_a_refresh_cut_off_halfway_keeps_the_previous_complete_set(
@@ -166,6 +208,8 @@ def test_a_refresh_cut_off_halfway_keeps_the_previous_complete_set(
     ssm.proxy.fail_from(2, THROTTLE)
     clock.advance(TTL * 2)
     assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    eventually(lambda: warm.stale)
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"
     assert "EXTRA" not in warm
 
 
@@ -174,14 +218,17 @@ def test_a_deleted_parameter_disappears_only_at_a_successful_refresh(
 ) -> None:
     ssm.put(f"{PREFIX}/feature", "on")
     clock.advance(TTL * 2)
-    assert warm.FEATURE == "on"
+    eventually(lambda: warm.get("FEATURE") == "on")
     ssm.delete(f"{PREFIX}/feature")
     ssm.proxy.fail_every(THROTTLE)
     clock.advance(TTL * 2)
     assert warm.FEATURE == "on"
+    eventually(lambda: warm.stale)
+    assert warm.FEATURE == "on"
     ssm.proxy.reset()
-    clock.advance(TTL * 2)
-    assert warm.get("FEATURE") is None
+    clock.advance(MAX_RETRY)
+    assert warm.FEATURE == "on" or warm.get("FEATURE") is None
+    eventually(lambda: warm.get("FEATURE") is None)
 
 
 def test_a_refreshed_set_that_fails_validation_is_refused(
@@ -199,28 +246,35 @@ def test_a_refreshed_set_that_fails_validation_is_refused(
     settings = project.settings(clock=clock)
     assert settings.MODEL_SIGNATURE_KEY == good
     ssm.put("/clarity/production/model_signature_key", "too-short")
-    clock.advance(20)
     with caplog.at_level(logging.ERROR, logger="clarity_settings"):
+        clock.advance(20)
         assert settings.MODEL_SIGNATURE_KEY == good
+        eventually(lambda: "shorter than the 32 characters" in caplog.text)
+    assert settings.MODEL_SIGNATURE_KEY == good
     assert "MODEL_SIGNATURE_KEY is shorter than the 32 characters production requires" in caplog.text
     assert "too-short" not in caplog.text
 
 
-def test_a_forked_child_refreshes_with_its_own_client_and_lock(warm: Any, ssm: Ssm, clock: FakeClock) -> None:
+def test_a_forked_child_gets_its_own_refresher_and_the_parents_keeps_running(
+    warm: Any, ssm: Ssm, clock: FakeClock
+) -> None:
     publish(ssm, 2)
     ssm.proxy.plan = lambda _operation, _number: latency(1.0)
     clock.advance(TTL * 2)
-    refreshing = threading.Thread(target=lambda: warm.MODEL_SIGNATURE_KEY)
-    refreshing.start()
-    deadline = time.monotonic() + 5
-    while ssm.proxy.total == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    pid = os.fork()  # a thread of this process holds the refresh lock, mid-request
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    eventually(lambda: ssm.proxy.total == 1)
+    pid = os.fork()  # the parent's refresher holds the refresh lock, mid-request
     if pid == 0:
+        deadline = time.monotonic() + 15
+        while warm.MODEL_SIGNATURE_KEY != "key-2" and time.monotonic() < deadline:
+            time.sleep(0.01)
         os._exit(0 if warm.MODEL_SIGNATURE_KEY == "key-2" else 1)
     _, status = os.waitpid(pid, 0)
-    refreshing.join()
-    assert (os.waitstatus_to_exitcode(status), warm.MODEL_SIGNATURE_KEY) == (0, "key-2")
+    assert os.waitstatus_to_exitcode(status) == 0
+    eventually(lambda: warm.MODEL_SIGNATURE_KEY == "key-2")
+    publish(ssm, 3)
+    clock.advance(TTL * 2)
+    eventually(lambda: warm.MODEL_SIGNATURE_KEY == "key-3")
 
 
 def test_ssm_unreachable_at_start_is_picked_up_once_it_answers(
@@ -234,11 +288,50 @@ def test_ssm_unreachable_at_start_is_picked_up_once_it_answers(
         assert settings.MODEL_SIGNATURE_KEY == "environment-fallback"
         clock.advance(5)
         assert settings.MODEL_SIGNATURE_KEY == "environment-fallback"
+        eventually(lambda: ssm.proxy.total >= 2)
     assert len([r for r in caplog.records if r.name == "clarity_settings.ssm"]) == 1
     ssm.proxy.reset()
     clock.advance(120)
-    assert settings.MODEL_SIGNATURE_KEY == "key-1"
+    assert settings.MODEL_SIGNATURE_KEY in {"environment-fallback", "key-1"}
+    eventually(lambda: settings.MODEL_SIGNATURE_KEY == "key-1")
     assert SecretsManager(settings=settings).health_check()["ssm_status"] == "healthy"
+
+
+def test_a_closed_object_keeps_its_values_and_refreshes_no_more(
+    warm: Any, ssm: Ssm, clock: FakeClock
+) -> None:
+    warm.close()
+    publish(ssm, 2)
+    clock.advance(TTL * 2)
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    time.sleep(0.3)
+    assert (warm.MODEL_SIGNATURE_KEY, ssm.proxy.total) == ("key-1", 0)
+
+
+def test_aload_loads_off_the_event_loop(project: Project, ssm: Ssm) -> None:
+    os.environ["CLARITY_USE_SSM"] = "true"
+    publish(ssm, 1)
+    ssm.proxy.fail_every(latency(0.5))
+    settings = project.settings()
+
+    async def start_up() -> int:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        await settings.aload()
+        ticker.cancel()
+        return ticks
+
+    assert asyncio.run(start_up()) > 5  # the loop kept running while SSM answered slowly
+    ssm.proxy.reset()
+    assert settings.MODEL_SIGNATURE_KEY == "key-1"
+    assert ssm.proxy.total == 0
 
 
 class Calls:
@@ -262,7 +355,7 @@ def test_change_callbacks_get_the_changed_names_only_for_the_keys_they_asked_for
     warm.on_change(unrelated, keys=["DATABASE"])
     ssm.put(f"{PREFIX}/model_signature_key", "rotated-secret-key-value")
     clock.advance(TTL * 2)
-    assert warm.MODEL_SIGNATURE_KEY == "rotated-secret-key-value"
+    eventually(lambda: warm.MODEL_SIGNATURE_KEY == "rotated-secret-key-value")
     assert everything.arrived.wait(5)
     assert keys.arrived.wait(5)
     assert (everything.received, keys.received, unrelated.received) == (
@@ -277,6 +370,7 @@ def test_a_refresh_that_changes_nothing_calls_nobody(warm: Any, clock: FakeClock
     warm.on_change(calls)
     clock.advance(TTL * 2)
     assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    eventually(lambda: warm.next_refresh_at > clock.now)
     assert (calls.arrived.wait(0.5), warm.last_change_at) == (False, None)
 
 
@@ -292,7 +386,7 @@ def test_a_raising_callback_is_logged_by_name_and_the_others_still_run(
     publish(ssm, 2)
     clock.advance(TTL * 2)
     with caplog.at_level(logging.ERROR, logger="clarity_settings"):
-        assert warm.MODEL_SIGNATURE_KEY == "key-2"
+        eventually(lambda: warm.MODEL_SIGNATURE_KEY == "key-2")
         assert calls.arrived.wait(5)
     assert "rebuild_pool raised RuntimeError; the other callbacks still run" in caplog.text
     assert "key-2" not in caplog.text

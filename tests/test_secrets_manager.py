@@ -55,7 +55,7 @@ def test_the_manager_and_settings_agree_before_and_after_a_rotation(
     manager = SecretsManager(settings=settings)
     assert manager.get_model_signature_key() == settings.MODEL_SIGNATURE_KEY == "ssm-key"
     ssm_with_model_secrets.put(f"{PREFIX}/model_signature_key", "rotated-key")
-    manager.refresh_cache("model_signature_key")
+    manager.refresh_cache("model_signature_key", wait=True)
     assert settings.MODEL_SIGNATURE_KEY == manager.get_model_signature_key() == "rotated-key"
 
 

@@ -310,7 +310,8 @@ def test_a_reserved_parameter_added_later_keeps_the_previous_set(target: Target,
     assert manager.get_string("api_token") == "first-token"
     ssm_on.put(f"{PREFIX}/api_token", "second-token")
     ssm_on.put(f"{PREFIX}/preload_for_dynaconf", str(code_to_run(target)))
-    manager.refresh_cache()
+    with pytest.raises(SsmMappingError, match="preload_for_dynaconf"):
+        manager.refresh_cache(wait=True)
     assert manager.get_string("api_token") == "first-token"
     assert manager.health_check()["last_error"]["code"] == "SsmMappingError"
     assert not target.executed.exists()

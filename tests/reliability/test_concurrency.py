@@ -96,7 +96,7 @@ def test_settings_and_manager_used_before_fork_keep_working_and_refreshing_in_th
     pid = os.fork()
     if pid == 0:
         before = manager.get_model_signature_key()
-        manager.refresh_cache()
+        manager.refresh_cache(wait=True)
         after = (
             manager.get_model_signature_key(),
             settings.MODEL_SIGNATURE_KEY,

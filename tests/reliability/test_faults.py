@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from clarity_settings import SsmUnavailableError
 from tests.conftest import PREFIX, Project, Ssm
 from tests.reliability.conftest import record
 from tests.ssm_proxy import DROP, SERVER_ERROR, THROTTLE, Fault, FaultPlan, latency
@@ -65,6 +66,15 @@ def timed_versions(settings: Any, action: Callable[[], None] = lambda: None) -> 
     return held, time.perf_counter() - started
 
 
+def refresh_now(settings: Any, *, completes: bool) -> None:
+    """A blocking refresh that returns when the new set is in, or raises why the previous one stays."""
+    if completes:
+        settings.refresh_now()
+    else:
+        with pytest.raises(SsmUnavailableError):
+            settings.refresh_now()
+
+
 def record_case(name: str, ssm: Ssm, *, complete: bool, outcomes: tuple[str, str], seconds: float) -> None:
     """Keep the requests, retries and time of one fault case for docs/RELIABILITY.md."""
     requests = ssm.proxy.requests["GetParametersByPath"]
@@ -103,7 +113,7 @@ def test_a_refresh_under_faults_swaps_all_or_keeps_the_previous_set(
     faulty.proxy.reset()
     plan, completes = CASES[case]
     faulty.proxy.plan = plan()
-    held, seconds = timed_versions(settings, settings.expire)
+    held, seconds = timed_versions(settings, lambda: refresh_now(settings, completes=completes))
     assert held == ({"v2"} if completes else {"v1"})
     outcomes = ("new set", "previous set kept")
     record_case(f"refresh, {case}", faulty, complete=completes, outcomes=outcomes, seconds=seconds)

@@ -4,13 +4,14 @@ fresh, one warning per outage, and health goes healthy, unhealthy, healthy."""
 from __future__ import annotations
 
 import logging
+import math
 import os
 from typing import Any
 
 import pytest
 
 from clarity_settings import SecretsManager
-from tests.conftest import Ssm, publish
+from tests.conftest import Ssm, eventually, publish
 from tests.reliability.conftest import record
 from tests.ssm_proxy import THROTTLE
 from tests.test_freshness import TTL, FakeClock, clock, warm
@@ -33,11 +34,14 @@ def test_three_ttls_of_outage_then_recovery(
     ssm.proxy.fail_every(THROTTLE)
     reads = 0
     with caplog.at_level(logging.WARNING, logger="clarity_settings"):
-        for _ in range(3):
+        for outage_ttl in range(1, 4):
             clock.advance(TTL * 1.2)
             for _ in range(50):
                 assert warm.MODEL_SIGNATURE_KEY == "key-1"
                 reads += 1
+            attempts = outage_ttl * int(os.environ["AWS_MAX_ATTEMPTS"])
+            eventually(lambda: ssm.proxy.requests["GetParametersByPath"] == attempts)  # noqa: B023 - waited for here
+            eventually(lambda: warm.next_refresh_at < math.inf)
             timeline.append(status(manager))
     requests_during_outage = ssm.proxy.requests["GetParametersByPath"]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -48,7 +52,8 @@ def test_three_ttls_of_outage_then_recovery(
 
     ssm.proxy.reset()
     clock.advance(TTL * 1.2)
-    assert warm.MODEL_SIGNATURE_KEY == "key-2"
+    assert warm.MODEL_SIGNATURE_KEY == "key-1"
+    eventually(lambda: warm.MODEL_SIGNATURE_KEY == "key-2")
     timeline.append(status(manager))
     assert timeline == [
         ("healthy", False),

@@ -1,0 +1,126 @@
+"""The background thread that keeps a settings object fresh, so no reader ever waits on SSM.
+
+One daemon thread per settings object per process, started after the first load, never more than
+one refresh in flight. It holds the object weakly and ends when the object is collected or
+closed; after fork() the child starts its own (the parent's thread does not exist there).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import weakref
+from typing import Protocol
+
+
+class Refreshable(Protocol):
+    """What the thread needs of the object it keeps fresh."""
+
+    def seconds_until_due(self) -> float:
+        """How long the thread may sleep before the next refresh is due (inf: until woken)."""
+
+    def refresh_if_due(self) -> None:
+        """Refresh now if a refresh is due; never raise."""
+
+    def after_fork(self) -> None:
+        """Forget this process's parent state (locks, a refresh in flight) in a forked child."""
+
+
+class Refresher:
+    """Wakes on the due time or on request, and runs the owner's refresh on a thread of its own."""
+
+    def __init__(self, owner: Refreshable, *, name: str) -> None:
+        self._owner = weakref.ref(owner)
+        self._name = name
+        self._wake = threading.Event()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+        weakref.finalize(owner, self.close)
+        _LIVE.add(self)
+
+    @property
+    def running(self) -> bool:
+        """True while this process's thread is alive."""
+        return self._thread is not None and self._thread.is_alive() and self._pid == os.getpid()
+
+    def start(self) -> None:
+        """Start the thread in this process if it is not running (idempotent, cheap when running)."""
+        if self._closed or self.running:
+            return
+        with _START_LOCK:
+            if self.running:
+                return
+            self._pid = os.getpid()
+            self._wake = threading.Event()
+            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Ask for a look at the due time now; starts the thread if this process has none."""
+        self.start()
+        self._wake.set()
+
+    def close(self) -> None:
+        """Stop the thread: nothing refreshes any more (the values held stay readable)."""
+        self._closed = True
+        self._wake.set()
+        _LIVE.discard(self)
+
+    def join(self, timeout: float) -> None:
+        """Wait for the thread to end after close(); a no-op from the thread itself."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread() and self._pid == os.getpid():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        wake = self._wake
+        while not self._closed:
+            owner = self._owner()
+            if owner is None:
+                return
+            timeout = owner.seconds_until_due()
+            del owner
+            wake.wait(None if math.isinf(timeout) else max(timeout, 0.0))
+            wake.clear()
+            owner = self._owner()
+            if owner is None or self._closed:
+                return
+            owner.refresh_if_due()
+            del owner
+
+    def restart_after_fork(self) -> None:
+        """In a forked child: reset the owner and start a thread if the parent had one."""
+        owner = self._owner()
+        if owner is None:
+            return
+        owner.after_fork()
+        was_running = self._thread is not None
+        self._thread = None
+        if was_running and not self._closed:
+            self.start()
+
+
+_LIVE: weakref.WeakSet[Refresher] = weakref.WeakSet()
+_START_LOCK = threading.Lock()
+
+
+def close_all(*, wait_seconds: float = 30.0) -> None:
+    """Stop every refresher of this process and wait for a refresh in flight (tests, shutdown hooks)."""
+    refreshers = list(_LIVE)
+    for refresher in refreshers:
+        refresher.close()
+    for refresher in refreshers:
+        refresher.join(wait_seconds)
+
+
+def _restart_in_child() -> None:
+    """The child of a fork has none of its parent's threads: start one for each object that had one."""
+    global _START_LOCK  # noqa: PLW0603 - a lock held by a parent thread at fork() stays held in the child
+    _START_LOCK = threading.Lock()
+    for refresher in list(_LIVE):
+        refresher.restart_after_fork()
+
+
+os.register_at_fork(after_in_child=_restart_in_child)

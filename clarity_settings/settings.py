@@ -29,7 +29,7 @@ from clarity_settings import layers, names
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError, SsmUnavailableError
 from clarity_settings.refresher import Refresher
 from clarity_settings.ssm.health import SsmHealth, Status
-from clarity_settings.ssm.switch import SsmContext
+from clarity_settings.ssm.switch import SsmContext, context_of
 
 log = logging.getLogger("clarity_settings")
 
@@ -58,25 +58,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         **options: Any,
     ) -> None:
         context = ssm_context or SsmContext()
-        # NOTE: state goes straight into __dict__: LazySettings.__setattr__ would load the settings
-        # and store these as settings.
-        self.__dict__.update(
-            _expires_at=-math.inf,
-            _clock=clock,
-            _rng=rng or random.Random(),  # noqa: S311 - jitter, not cryptography
-            _ttl_override=cache_ttl_seconds,
-            _context=context,
-            _refresh_lock=threading.Lock(),
-            _expiry_lock=threading.Lock(),
-            _lock_pid=os.getpid(),
-            _expiries=0,
-            _failures=0,
-            _listeners=[],
-            _last_change_at=None,
-            _synchronous=False,
-            _in_flight=False,
-        )
-        self.__dict__["_refresher"] = Refresher(self, name="clarity-settings-refresh")
+        self._start_freshness(clock=clock, rng=rng, ttl_override=cache_ttl_seconds, context=context)
         # NOTE: dynaconf itself never reads .env here (load_dotenv=False, whatever LOAD_DOTENV_FOR_DYNACONF
         # says): it would search parent directories, expand ${NAME} and ignore the environment. The
         # wrapper reads it, and only in development.
@@ -89,6 +71,48 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             **options,
             load_dotenv=False,
         )
+
+    @classmethod
+    def around(cls, lazy: LazySettings, *, clock: Clock = time.monotonic) -> ClaritySettings:
+        """Keep fresh a Dynaconf object that a framework extension built and handed out itself.
+
+        dynaconf's Django extension gives its own LazySettings to django.conf. The object returned
+        here shares its loaded settings and, at every swap, hands the new set to it as well, so
+        django.conf.settings reads what this object reads. lazy must come from dynaconf_options().
+        """
+        fresh: ClaritySettings = cls.__new__(cls)
+        # NOTE: dynaconf's own state (options, wrapper class, the loaded settings) is shared as it is.
+        fresh.__dict__.update(lazy.__dict__)
+        instance = lazy._wrapped if lazy._wrapped is not empty else None
+        context = context_of(instance) if instance is not None else SsmContext()
+        fresh._start_freshness(clock=clock, rng=None, ttl_override=None, context=context)
+        fresh.__dict__["_mirrors"].append(lazy)
+        if instance is not None:
+            fresh._schedule_after_load(0)
+        return fresh
+
+    def _start_freshness(
+        self, *, clock: Clock, rng: random.Random | None, ttl_override: float | None, context: SsmContext
+    ) -> None:
+        """The freshness state; straight into __dict__, where LazySettings.__setattr__ would make settings."""
+        self.__dict__.update(
+            _expires_at=-math.inf,
+            _clock=clock,
+            _rng=rng or random.Random(),  # noqa: S311 - jitter, not cryptography
+            _ttl_override=ttl_override,
+            _context=context,
+            _refresh_lock=threading.Lock(),
+            _expiry_lock=threading.Lock(),
+            _lock_pid=os.getpid(),
+            _expiries=0,
+            _failures=0,
+            _listeners=[],
+            _last_change_at=None,
+            _synchronous=False,
+            _in_flight=False,
+            _mirrors=[],
+        )
+        self.__dict__["_refresher"] = Refresher(self, name="clarity-settings-refresh")
 
     def __getattr__(self, name: str) -> Any:
         if self._expires_at <= self._clock():
@@ -283,6 +307,8 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             return self._refuse(error, expiries_seen)
         changed = _changed_keys(self._wrapped, candidate)
         self.__dict__["_wrapped"] = candidate
+        for mirror in self._mirrors:
+            mirror.__dict__["_wrapped"] = candidate
         if changed:
             self.__dict__["_last_change_at"] = time.time()
             self._notify(changed)

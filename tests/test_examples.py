@@ -7,15 +7,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 
 from clarity_settings.integrity import MODEL_FILES, expected_checksums
 from examples.flask_app.app import create_app
-from tests.conftest import Project, Ssm
+from tests.conftest import Project, Ssm, eventually
 
 KEY = "example-signature-key-" + "e" * 30
+ROTATION_TTL = 1.0
 PREFIX = "/clarity/production"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -47,6 +49,19 @@ def test_the_flask_app_reads_ssm_into_app_config(project: Project, models: Path)
     app = app_for(project, models)
     assert app.config["MODEL_SIGNATURE_KEY"] == KEY
     assert set(app.config["EXPECTED_MODEL_CHECKSUMS"]) == set(MODEL_FILES)
+
+
+def test_a_rotation_in_ssm_reaches_flask_app_config_within_the_ttl(
+    project: Project, models: Path, ssm: Ssm
+) -> None:
+    os.environ["CLARITY_SECRETS_CACHE_TTL"] = str(ROTATION_TTL)
+    app = app_for(project, models)
+    assert app.config["MODEL_SIGNATURE_KEY"] == KEY
+    rotated = "rotated-" + KEY
+    ssm.put(f"{PREFIX}/model_signature_key", rotated)
+    eventually(lambda: app.config["MODEL_SIGNATURE_KEY"] == rotated, within=ROTATION_TTL + 1)
+    config: Any = app.config  # dynaconf's DynaconfConfig answers attributes too
+    assert config.get("MODEL_SIGNATURE_KEY") == config.MODEL_SIGNATURE_KEY == rotated
 
 
 def test_the_flask_health_route_reports_sources_and_no_value(project: Project, models: Path) -> None:
@@ -117,6 +132,43 @@ def test_django_settings_hold_the_secret_from_ssm(models: Path) -> None:
         "shell", "-c", "from django.conf import settings; print(len(settings.MODEL_SIGNATURE_KEY))"
     )
     assert (shown.returncode, shown.stdout.strip().splitlines()[-1]) == (0, str(len(KEY))), shown.stderr
+
+
+ROTATION_WATCH = """
+import os, sys, time
+from django.conf import settings
+before = os.environ["WATCHED_KEY"]
+print("before:", settings.MODEL_SIGNATURE_KEY == before, flush=True)
+sys.stdin.readline()
+deadline = time.monotonic() + {within}
+while settings.MODEL_SIGNATURE_KEY == before and time.monotonic() < deadline:
+    time.sleep(0.01)
+print("after:", settings.MODEL_SIGNATURE_KEY == "rotated-" + before, flush=True)
+"""
+
+
+def test_a_rotation_in_ssm_reaches_django_conf_settings_within_the_ttl(models: Path, ssm: Ssm) -> None:
+    os.environ["CLARITY_SECRETS_CACHE_TTL"] = str(ROTATION_TTL)
+    watch = ROTATION_WATCH.format(within=ROTATION_TTL + 1)
+    with subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c", watch],
+        cwd=EXAMPLES / "django_project",
+        env={**{k: v for k, v in os.environ.items() if k != "DOTENV_PATH_FOR_DYNACONF"}, "WATCHED_KEY": KEY},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as django:
+        assert django.stdout is not None
+        assert django.stdin is not None
+        started = django.stdout.readline()
+        while started and not started.startswith("before:"):
+            started = django.stdout.readline()
+        ssm.put(f"{PREFIX}/model_signature_key", "rotated-" + KEY)
+        django.stdin.write("rotated\n")
+        django.stdin.flush()
+        finished, errors = django.communicate(timeout=60)
+    assert (started, finished, django.returncode) == ("before: True\n", "after: True\n", 0), errors
 
 
 def test_django_check_secrets_is_0_when_healthy_and_2_when_ssm_refuses(models: Path, ssm: Ssm) -> None:

@@ -13,15 +13,17 @@ from dynaconf import FlaskDynaconf
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 
-from clarity_settings import ModelIntegrityError, SecretsManager, dynaconf_options, verify_model
+from clarity_settings import ModelIntegrityError, SecretsManager, create_settings, verify_model
 from clarity_settings.integrity import MODEL_FILES
 
 
 def create_app(**options: Any) -> Flask:
-    """The app factory; options override dynaconf_options() (tests point it at their own files)."""
+    """The app factory; options go to create_settings() (tests point it at their own files)."""
     app = Flask(__name__)
-    extension = FlaskDynaconf(app, **dynaconf_options(**options))
-    manager = SecretsManager(settings=extension.settings)
+    settings = create_settings(**options)
+    # NOTE: dynaconf's extension over this object: app.config reads values refreshed on the TTL.
+    FlaskDynaconf(app, dynaconf_instance=settings)
+    manager = SecretsManager(settings=settings)
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:

@@ -1,0 +1,31 @@
+"""Django through dynaconf's own extension, with the background freshness of create_settings().
+
+At the bottom of a Django ``settings.py``::
+
+    from clarity_settings.django import load
+
+    settings = load(__name__)
+
+``django.conf.settings.MODEL_SIGNATURE_KEY`` then reads the refreshed value after each TTL. What
+Django copied into its own objects at start-up (``SECRET_KEY`` in middleware, ``DATABASES`` in its
+connections) keeps its start-up value; README's "Flask and Django" gives the pattern for those.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from dynaconf import DjangoDynaconf
+
+from clarity_settings.layers import dynaconf_options
+from clarity_settings.settings import ClaritySettings
+
+
+def load(settings_module_name: str, **overrides: Any) -> ClaritySettings:
+    """Every clarity layer, environment and validator in Django's settings, refreshed on the TTL."""
+    lazy = DjangoDynaconf(settings_module_name, **dynaconf_options(**overrides))
+    settings = ClaritySettings.around(lazy)
+    module = sys.modules[settings_module_name]
+    module.DYNACONF = settings  # type: ignore[attr-defined]
+    return settings

@@ -37,7 +37,7 @@ def load(
     env_name = str(env or obj.current_env).lower()
     prefix = switch.prefix_of(obj, env_name)
     try:
-        parameters = read.fetch(context.reading_client(), prefix)
+        parameters = _fetch(obj, context.reading_client(), prefix, key)
     except client.aws_errors() as error:
         code = client.error_code(error)
         context.health.record_failure(prefix, code)
@@ -45,11 +45,24 @@ def load(
             raise SsmUnavailableError(f"SSM parameters under {prefix} could not be read ({code})") from None
         return
     context.health.record_success(prefix)
-    wanted = key.upper() if key else None
+    wanted = key.upper().split(".")[0] if key else None
     for entry in read.map_parameters(prefix, parameters):
         if wanted is None or entry.path[0] == wanted:
             _set(obj, entry, env_name, validate)
     health.mark_loaded(obj)
+
+
+def _fetch(obj: Any, ssm: Any, prefix: str, key: str | None) -> list[read.Parameter]:
+    """The whole prefix for a load; for a fresh read of one key, that key's own parameters only."""
+    if key is None:
+        return read.fetch(ssm, prefix)
+    top = key.upper().split(".")[0]
+    known = [
+        source.identifier.rpartition(":")[0]
+        for source, data in obj.loaded_by_loaders.items()
+        if source.loader == IDENTIFIER and top in data
+    ]
+    return read.fetch_setting(ssm, prefix, top, known)
 
 
 def _set(obj: Any, entry: read.Entry, env_name: str, validate: bool) -> None:

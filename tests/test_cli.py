@@ -337,7 +337,7 @@ def test_models_sign_needs_one_size_per_file(cli: Project, model_dir: Path) -> N
 def test_iam_policy_grants_exactly_what_the_library_uses(cli: Project) -> None:
     policy = json.loads(run("iam-policy", "--prefix", "/clarity/production/").stdout)
     read, decrypt = policy["Statement"]
-    assert read["Action"] == ["ssm:GetParametersByPath"]
+    assert read["Action"] == ["ssm:GetParameters", "ssm:GetParametersByPath"]
     assert read["Resource"] == [
         "arn:aws:ssm:*:*:parameter/clarity/production",
         "arn:aws:ssm:*:*:parameter/clarity/production/*",

@@ -18,10 +18,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clarity_settings import ConfigurationError, SsmMappingError, SsmUnavailableError
-from clarity_settings.ssm import switch
+from clarity_settings.ssm import read, switch
+from clarity_settings.ssm.client import ssm_client
 from clarity_settings.ssm.read import Parameter, map_parameters, setting_path
 from loaders import ssm_loader
-from tests.conftest import PREFIX, Project, Ssm
+from tests.conftest import PREFIX, REGION, Project, Ssm
 from tests.ssm_proxy import ACCESS_DENIED, DROP, SERVER_ERROR, THROTTLE
 
 
@@ -419,24 +420,66 @@ def test_a_typing_token_that_does_not_fit_is_refused_without_the_value(project: 
     assert "eight" not in str(caught.value)
 
 
+def bare_read_cost(ssm: Ssm, path: str) -> dict[str, int]:
+    """The requests a bare paginator sends for path, through the counting proxy."""
+    ssm.proxy.reset()
+    read.fetch(ssm_client(REGION), path)
+    cost = dict(ssm.proxy.requests)
+    ssm.proxy.reset()
+    return cost
+
+
+def seed_unrelated(ssm: Ssm) -> None:
+    """Parameters a fresh read of another key must not pay for."""
+    for number in range(25):
+        ssm.put(f"{PREFIX}/other/item_{number}", "unrelated")
+
+
 @pytest.mark.parametrize("children", [0, 1, 2, 30])
-def test_a_fresh_read_of_a_subtree_sees_every_child_in_one_read_of_the_prefix(
+def test_a_fresh_read_of_a_subtree_costs_that_subtree_only(
     project: Project, ssm_on: Ssm, children: int
 ) -> None:
+    seed_unrelated(ssm_on)
     for number in range(children):
         ssm_on.put(f"{PREFIX}/db/item_{number}", "v1")
     settings = project.settings()
     assert len(settings.get("DB") or {}) == children
-    one_read = ssm_on.proxy.requests.get("GetParametersByPath", 0)
     for number in range(children):
         ssm_on.put(f"{PREFIX}/db/item_{number}", "v2")
-    ssm_on.proxy.reset()
+    expected = bare_read_cost(ssm_on, f"{PREFIX}/db")
+    if children == 0:
+        expected["GetParameters"] = 1  # not in SSM yet: <prefix>/db is tried as a name too
     with settings.fresh():
         tree = settings.get("DB")
-    assert (dict(tree or {}), ssm_on.proxy.requests.get("GetParametersByPath", 0)) == (
+    assert (dict(tree or {}), dict(ssm_on.proxy.requests)) == (
         {f"ITEM_{number}": "v2" for number in range(children)},
-        one_read,
+        expected,
     )
+
+
+def test_a_fresh_read_of_a_leaf_costs_one_get_parameters(project: Project, ssm_on: Ssm) -> None:
+    seed_unrelated(ssm_on)
+    seed_three_keys(ssm_on)
+    settings = project.settings()
+    assert settings.MODEL_SIGNATURE_KEY == "old-key"
+    ssm_on.put(f"{PREFIX}/model_signature_key", "new-key")
+    ssm_on.proxy.reset()
+    assert settings.get("MODEL_SIGNATURE_KEY", fresh=True) == "new-key"
+    assert dict(ssm_on.proxy.requests) == {"GetParameters": 1}
+
+
+def test_a_fresh_read_finds_every_spelling_the_mapping_allows(project: Project, ssm_on: Ssm) -> None:
+    seed_unrelated(ssm_on)
+    for name in ("db/password", "DB/user", "db__port"):
+        ssm_on.put(f"{PREFIX}/{name}", "v1")
+    settings = project.settings()
+    assert dict(settings.DB) == {"PASSWORD": "v1", "USER": "v1", "PORT": "v1"}
+    for name in ("db/password", "DB/user", "db__port"):
+        ssm_on.put(f"{PREFIX}/{name}", "v2")
+    ssm_on.proxy.reset()
+    with settings.fresh():
+        assert dict(settings.DB) == {"PASSWORD": "v2", "USER": "v2", "PORT": "v2"}
+    assert dict(ssm_on.proxy.requests) == {"GetParameters": 1, "GetParametersByPath": 2}
 
 
 def test_fresh_vars_read_a_subtree_of_many_children_again(project: Project, ssm_on: Ssm) -> None:

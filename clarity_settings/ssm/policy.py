@@ -18,7 +18,7 @@ DEFAULT_KEY: Final = "*"
 def read_policy(
     prefix: str, *, partition: str = "aws", region: str = "*", account: str = "*", kms_key: str = DEFAULT_KEY
 ) -> dict[str, Any]:
-    """GetParametersByPath on the prefix and below; kms:Decrypt only through SSM, only for those parameters.
+    """SSM reads (by path, and by name for fresh reads) under the prefix; kms:Decrypt only via SSM, for those.
 
     DescribeParameters is left out on purpose: AWS cannot limit it to a path, and nothing here needs it.
     """
@@ -40,7 +40,7 @@ def read_policy(
             {
                 "Sid": "ReadSettingsUnderPrefix",
                 "Effect": "Allow",
-                "Action": ["ssm:GetParametersByPath"],
+                "Action": ["ssm:GetParameters", "ssm:GetParametersByPath"],
                 "Resource": [parameters, f"{parameters}/*"],
             },
             {

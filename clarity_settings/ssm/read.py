@@ -2,7 +2,8 @@
 
 ``<prefix>/database/db-password`` is ``settings.DATABASE.DB_PASSWORD``: names are case-insensitive,
 ``-`` and ``.`` read as ``_``, ``/`` and ``__`` nest (as data_values.setting_levels maps them). Values
-are data (data_values.parse). The whole prefix costs ceil(N/10) GetParametersByPath requests.
+are data (data_values.parse). The whole prefix costs ceil(N/10) GetParametersByPath requests; one
+setting read fresh costs only its own parameters (fetch_setting).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from clarity_settings.ssm.client import aws_errors, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_ssm.type_defs import ParameterTypeDef
 
 PAGE_SIZE: Final = 10
 
@@ -51,17 +53,42 @@ def fetch(client: SSMClient, prefix: str, *, decrypt: bool = True) -> list[Param
     pages = client.get_paginator("get_parameters_by_path").paginate(
         Path=prefix, Recursive=True, WithDecryption=decrypt, PaginationConfig={"PageSize": PAGE_SIZE}
     )
-    return [
-        Parameter(
-            name=item["Name"],
-            type=item["Type"],
-            value=item["Value"] if decrypt else None,
-            version=item["Version"],
-            last_modified=item.get("LastModifiedDate"),
-        )
-        for page in pages
-        for item in page["Parameters"]
+    return [_parameter(item, decrypt=decrypt) for page in pages for item in page["Parameters"]]
+
+
+def fetch_named(client: SSMClient, names: list[str]) -> list[Parameter]:
+    """The named parameters that exist, decrypted: GetParameters, ten names a request."""
+    found: list[Parameter] = []
+    for start in range(0, len(names), PAGE_SIZE):
+        answer = client.get_parameters(Names=names[start : start + PAGE_SIZE], WithDecryption=True)
+        found += [_parameter(item, decrypt=True) for item in answer["Parameters"]]
+    return found
+
+
+def fetch_setting(client: SSMClient, prefix: str, setting: str, known: Iterable[str]) -> list[Parameter]:
+    """The parameters of one top-level setting: its own names by GetParameters, its subtrees by path.
+
+    known are the parameters the setting was last read from, so every spelling the mapping allows
+    is read again; with none, the setting's plain spelling (<prefix>/database) as a name and a path.
+    """
+    relatives = {relative_name(name, prefix) for name in known if name.startswith(f"{prefix}/")}
+    if not relatives:
+        relatives = {setting.lower(), f"{setting.lower()}/"}
+    names = sorted(f"{prefix}/{relative}" for relative in relatives if "/" not in relative)
+    roots = sorted({relative.split("/")[0] for relative in relatives if "/" in relative})
+    return fetch_named(client, names) + [
+        found for root in roots for found in fetch(client, f"{prefix}/{root}")
     ]
+
+
+def _parameter(item: ParameterTypeDef, *, decrypt: bool) -> Parameter:
+    return Parameter(
+        name=item["Name"],
+        type=item["Type"],
+        value=item["Value"] if decrypt else None,
+        version=item["Version"],
+        last_modified=item.get("LastModifiedDate"),
+    )
 
 
 def one(client: SSMClient, name: str) -> Parameter:

@@ -1,12 +1,10 @@
-"""Scenarios 3 and 4: a stampede of 64 threads on an expired value, and read latency during a slow refresh."""
+"""Scenario 3: a stampede of 64 threads on an expired value."""
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 import boto3
 
@@ -98,33 +96,3 @@ def run_stampede(ssm: BenchSsm) -> dict[str, int]:
         stampede(read)
         results[name] = ssm.count()
     return results
-
-
-def run_slow_refresh(ssm: BenchSsm) -> dict[str, Any]:
-    """Read latency while SSM takes 300 ms to answer a refresh: the readers keep the old set."""
-    from tests.ssm_proxy import latency
-
-    ssm.seed(PREFIX, 5)
-    settings = create_settings(cache_ttl_seconds=3600, ssm_context=SsmContext(prefix=PREFIX))
-    settings.get("PARAM_0000")
-    ssm.proxy.plan = lambda _operation, _number: latency(0.3)
-
-    def refresh() -> None:
-        settings.expire()
-        settings.get("PARAM_0000")
-
-    refresher = threading.Thread(target=refresh)
-    timings: list[float] = []
-    refresher.start()
-    while refresher.is_alive():
-        started = time.perf_counter()
-        settings.PARAM_0000  # noqa: B018 - the read being timed
-        timings.append(time.perf_counter() - started)
-    refresher.join()
-    timings.sort()
-    return {
-        "reads": len(timings),
-        "p50_microseconds": round(statistics.median(timings) * 1e6, 1),
-        "p99_microseconds": round(timings[int(len(timings) * 0.99)] * 1e6, 1),
-        "max_microseconds": round(timings[-1] * 1e6, 1),
-    }

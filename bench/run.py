@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import cold_load, concurrency, fleet, hot_read, startup
+from bench import cold_load, concurrency, fleet, hanging, hot_read, startup
 from bench.environment import bench_ssm
 
 HERE = Path(__file__).resolve().parent
@@ -33,7 +33,7 @@ def main() -> int:
         results["cold_load"] = cold_load.run(ssm, (10, 100) if quick else (10, 100, 1000))
         results["hot_reads"] = hot_read.run(ssm, reads=50_000 if quick else hot_read.READS)
         results["stampede_requests"] = concurrency.run_stampede(ssm)
-        results["reads_during_slow_refresh"] = concurrency.run_slow_refresh(ssm)
+        results["hanging_ssm"] = hanging.run(ssm, seconds=2, reads=20_000) if quick else hanging.run(ssm)
     results["startup"] = startup.run()
     results["fleet"] = fleet.run(instances=500)
     if not quick:
@@ -78,6 +78,15 @@ def plot(results: dict[str, Any]) -> None:
             {
                 "bare dynaconf": results["startup"]["bare_dynaconf_seconds"],
                 "clarity-settings": results["startup"]["clarity_settings_seconds"],
+            },
+        ),
+        "hanging_ssm": (
+            "SSM hanging, TTL 1 s: worst wait (ms, goal < 5)",
+            {
+                "slowest read in a thread": results["hanging_ssm"]["thread"]["slowest_ms"],
+                "longest event-loop stall, 50 coroutines": results["hanging_ssm"][
+                    "event_loop_longest_stall_ms"
+                ],
             },
         ),
         "fleet_throttled": (

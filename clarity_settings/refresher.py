@@ -34,6 +34,7 @@ class Refresher:
         self._owner = weakref.ref(owner)
         self._name = name
         self._wake = threading.Event()
+        self._stop = threading.Event()
         self._closed = False
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
@@ -53,7 +54,7 @@ class Refresher:
             if self.running:
                 return
             self._pid = os.getpid()
-            self._wake = threading.Event()
+            self._wake, self._stop = threading.Event(), threading.Event()
             self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
             self._thread.start()
 
@@ -68,15 +69,17 @@ class Refresher:
         self._wake.set()
         _LIVE.discard(self)
 
-    def join(self, timeout: float) -> None:
-        """Wait for the thread to end after close(); a no-op from the thread itself."""
+    def stop(self, *, wait_seconds: float) -> None:
+        """End this process's thread, waiting for a refresh in flight; the next due refresh starts another."""
         thread = self._thread
+        self._stop.set()
+        self._wake.set()
         if thread is not None and thread is not threading.current_thread() and self._pid == os.getpid():
-            thread.join(timeout)
+            thread.join(wait_seconds)
 
     def _run(self) -> None:
-        wake = self._wake
-        while not self._closed:
+        wake, stop = self._wake, self._stop
+        while not (self._closed or stop.is_set()):
             owner = self._owner()
             if owner is None:
                 return
@@ -85,7 +88,7 @@ class Refresher:
             wake.wait(None if math.isinf(timeout) else max(timeout, 0.0))
             wake.clear()
             owner = self._owner()
-            if owner is None or self._closed:
+            if owner is None or self._closed or stop.is_set():
                 return
             owner.refresh_if_due()
             del owner
@@ -106,13 +109,13 @@ _LIVE: weakref.WeakSet[Refresher] = weakref.WeakSet()
 _START_LOCK = threading.Lock()
 
 
-def close_all(*, wait_seconds: float = 30.0) -> None:
-    """Stop every refresher of this process and wait for a refresh in flight (tests, shutdown hooks)."""
-    refreshers = list(_LIVE)
-    for refresher in refreshers:
-        refresher.close()
-    for refresher in refreshers:
-        refresher.join(wait_seconds)
+def stop_all(*, wait_seconds: float = 30.0) -> None:
+    """End every refresher thread of this process after its refresh in flight (tests reset with this).
+
+    Nothing is closed: an object whose refresh falls due again starts a new thread.
+    """
+    for refresher in list(_LIVE):
+        refresher.stop(wait_seconds=wait_seconds)
 
 
 def _restart_in_child() -> None:

@@ -1,8 +1,9 @@
 """The guide's secrets-manager API, reading through the same settings object as application code.
 
 There is no second fetch path: every value comes from the settings object, a ClaritySettings
-(whose TTL, single-flight refresh and atomic swap live in settings.py) or, for Flask and Django,
-any Dynaconf object built from dynaconf_options(), which loads once.
+(whose background refresh, single flight and atomic swap live in settings.py; Flask's app.config
+and clarity_settings.django read one too) or any plain Dynaconf object built from
+dynaconf_options(), which loads once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from clarity_settings import data_values, names, placeholders, provenance
 from clarity_settings.errors import ConfigurationError, SsmUnavailableError
 from clarity_settings.rules import cache_ttl_problem
-from clarity_settings.settings import ClaritySettings, Clock, create_settings
+from clarity_settings.settings import ClaritySettings, Clock, create_settings, keeper_of
 from clarity_settings.ssm import read
 from clarity_settings.ssm.health import SsmHealth, Status, loaded_at
 from clarity_settings.ssm.switch import SsmContext, context_of, prefix_of
@@ -122,7 +123,7 @@ class SecretsManager:
         return value
 
     def refresh_cache(self, key: str | None = None, *, wait: bool = False) -> None:
-        """Forget cached values: the next read fetches them (one key or all cost the same single read).
+        """Refresh in the background now, readers keeping the current values (one key or all cost the same).
 
         With wait=True the refresh happens before this returns, or raises why the previous values stay.
         """
@@ -216,7 +217,7 @@ class Freshness(Protocol):
         """Seconds a value from SSM stays fresh."""
 
     def expire(self) -> None:
-        """Make the next read (or, for a load-once object, this call) fetch again."""
+        """Refresh in the background now (a load-once object reloads in this call)."""
 
     def refresh_now(self) -> None:
         """Fetch again before returning, or raise why the previous values stay."""
@@ -277,8 +278,11 @@ class LoadedOnce:
 
 
 def freshness_of(settings: Any) -> Freshness:
-    """ClaritySettings answers for itself; any other Dynaconf object is loaded once."""
-    return settings if isinstance(settings, ClaritySettings) else LoadedOnce(settings)
+    """ClaritySettings answers for itself and for the object it keeps fresh; any other loads once."""
+    if isinstance(settings, ClaritySettings):
+        return settings
+    keeper = keeper_of(settings)
+    return keeper if keeper is not None else LoadedOnce(settings)
 
 
 _manager: SecretsManager | None = None

@@ -11,7 +11,6 @@ deadline passed (the thread was late, or the process forked) only wakes the thre
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import os
@@ -38,6 +37,9 @@ REFRESH_AHEAD: Final = (0.80, 0.90)
 BACKOFF_JITTER: Final = 0.10
 FIRST_BACKOFF_SECONDS: Final = 1.0
 MAX_BACKOFF_SECONDS: Final = 60.0
+
+_KEEPER: Final = "_clarity_keeper"
+"""Where a framework's Dynaconf object records the ClaritySettings that keeps it fresh."""
 
 Clock = Callable[[], float]
 ChangeCallback = Callable[[frozenset[str]], object]
@@ -87,6 +89,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         context = context_of(instance) if instance is not None else SsmContext()
         fresh._start_freshness(clock=clock, rng=None, ttl_override=None, context=context)
         fresh.__dict__["_mirrors"].append(lazy)
+        lazy.__dict__[_KEEPER] = fresh
         if instance is not None:
             fresh._schedule_after_load(0)
         return fresh
@@ -192,6 +195,8 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
 
     async def aload(self) -> None:
         """The first load, off the event loop: await it at start-up so no coroutine ever waits on SSM."""
+        import asyncio  # only asyncio apps pay for importing it
+
         await asyncio.to_thread(self._setup_once)
 
     def _on_expiry(self) -> None:
@@ -362,6 +367,12 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
                 self.__dict__["_expires_at"] = deadline
         if math.isfinite(deadline) and not self._synchronous:
             self._refresher.start()
+
+
+def keeper_of(lazy: Any) -> ClaritySettings | None:
+    """The ClaritySettings that keeps a framework's Dynaconf object fresh (around()), if one does."""
+    keeper: ClaritySettings | None = getattr(lazy, "__dict__", {}).get(_KEEPER)
+    return keeper
 
 
 def create_settings(**overrides: Any) -> ClaritySettings:

@@ -60,7 +60,7 @@ def clean_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ["HOME"] = str(home)
     os.environ["DOTENV_PATH_FOR_DYNACONF"] = str(home / "no.env")
     yield
-    refresher.close_all()
+    refresher.stop_all()
     os.environ.clear()
     os.environ.update(saved)
     local_files.forget_dotenv()

@@ -171,6 +171,17 @@ def test_a_rotation_in_ssm_reaches_django_conf_settings_within_the_ttl(models: P
     assert (started, finished, django.returncode) == ("before: True\n", "after: True\n", 0), errors
 
 
+def test_the_secrets_manager_reports_on_the_object_django_reads(models: Path) -> None:
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; from clarity_settings import SecretsManager; "
+        "freshness = SecretsManager(settings=settings).freshness; "
+        "print('kept fresh by', type(freshness).__name__, freshness.next_refresh_at < float('inf'))",
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "kept fresh by ClaritySettings True", shown.stderr
+
+
 def test_django_check_secrets_is_0_when_healthy_and_2_when_ssm_refuses(models: Path, ssm: Ssm) -> None:
     healthy = manage("check_secrets")
     assert (healthy.returncode, healthy.stdout) == (0, "ok: production, ssm healthy, security full\n"), (

@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:  # noqa: ARG002 - Django's signature
         """Print one line per finding; fail with the check's exit code."""
-        report = run_check(settings.DYNACONF)
+        report = run_check(settings)
         for line in report.lines():
             self.stdout.write(line)
         if report.exit_code:

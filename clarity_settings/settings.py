@@ -208,8 +208,8 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             self._refresher.wake()
 
     def seconds_until_due(self) -> float:
-        """How long the refresher may sleep (its Refreshable contract); inf until the first load."""
-        if self._wrapped is empty:
+        """How long the refresher may sleep (its Refreshable contract): inf before the first load and at TTL 0."""
+        if self._wrapped is empty or self._synchronous:
             return math.inf
         return float(self._expires_at - self._clock())
 
@@ -217,7 +217,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         """The refresher's step: one refresh when due, off every reader's path; never raises."""
         with self._lock():
             with self._expiry_guard():
-                if self._wrapped is empty or self._expires_at > self._clock():
+                if self._wrapped is empty or self._synchronous or self._expires_at > self._clock():
                     return
                 expiries_seen = self._expiries
                 # NOTE: readers stop waking the thread while this refresh is in flight.

@@ -124,6 +124,26 @@ def test_a_ttl_of_zero_fetches_on_every_read(project: Project, ssm: Ssm, clock: 
     assert ssm.proxy.requests["GetParametersByPath"] == 3
 
 
+def test_a_ttl_of_zero_never_refreshes_in_the_background(
+    project: Project, ssm: Ssm, clock: FakeClock
+) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": "0"})
+    publish(ssm, 1)
+    ssm.proxy.fail_every(THROTTLE)
+    settings = project.settings(clock=clock)
+    settings.get("MODEL_SIGNATURE_KEY")  # SSM refuses the start: the lower layers stand, a retry is due
+    assert settings.stale
+    ssm.proxy.reset()
+    clock.advance(120)
+    settings.get("MODEL_SIGNATURE_KEY")  # wakes the retry after the failed start
+    eventually(lambda: not settings.stale)
+    sent = ssm.proxy.total
+    time.sleep(0.3)
+    assert ssm.proxy.total == sent
+    assert settings.MODEL_SIGNATURE_KEY == "key-1"
+    assert ssm.proxy.total == sent + 1
+
+
 def test_64_threads_on_a_due_refresh_cause_one_request_and_none_of_them_waits(
     warm: Any, ssm: Ssm, clock: FakeClock
 ) -> None:

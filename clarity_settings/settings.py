@@ -208,7 +208,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             self._refresher.wake()
 
     def seconds_until_due(self) -> float:
-        """How long the refresher may sleep (its Refreshable contract): inf before the first load and at TTL 0."""
+        """How long the refresher may sleep (Refreshable): inf before the first load and at TTL 0."""
         if self._wrapped is empty or self._synchronous:
             return math.inf
         return float(self._expires_at - self._clock())

@@ -1,4 +1,4 @@
-"""The background thread that keeps a settings object fresh, so no reader ever waits on SSM.
+"""When a settings object refreshes, and the background thread that does it, so no reader waits on SSM.
 
 One daemon thread per settings object per process, started after the first load, never more than
 one refresh in flight. It holds the object weakly and ends when the object is collected or
@@ -9,9 +9,28 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import threading
 import weakref
-from typing import Protocol
+from typing import Final, Protocol
+
+REFRESH_AHEAD: Final = (0.80, 0.90)
+"""The share of the TTL after which a refresh runs: early enough that no value outlives the TTL."""
+BACKOFF_JITTER: Final = 0.10
+FIRST_BACKOFF_SECONDS: Final = 1.0
+MAX_BACKOFF_SECONDS: Final = 60.0
+
+
+def refresh_delay(ttl: float, rng: random.Random) -> float:
+    """Seconds from a good load to the next refresh: a jittered 80-90 % of the TTL, so fleets spread."""
+    earliest, latest = REFRESH_AHEAD
+    return ttl * rng.uniform(earliest, latest)
+
+
+def retry_delay(failures: int, rng: random.Random) -> float:
+    """Seconds from a failed refresh to the next try: 1 s doubling to 60 s, jittered by 10 %."""
+    backoff = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2.0 ** (failures - 1))
+    return backoff * rng.uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
 
 
 class Refreshable(Protocol):

@@ -25,24 +25,19 @@ from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
 from clarity_settings import layers, names
+from clarity_settings.changes import ChangeCallback, ChangeListeners
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError, SsmUnavailableError
-from clarity_settings.refresher import Refresher
+from clarity_settings.refresher import Refresher, refresh_delay, retry_delay
 from clarity_settings.ssm.health import SsmHealth, Status
 from clarity_settings.ssm.switch import SsmContext, context_of
 
 log = logging.getLogger("clarity_settings")
 
-REFRESH_AHEAD: Final = (0.80, 0.90)
-"""The share of the TTL after which the thread refreshes: early enough that no value outlives the TTL."""
-BACKOFF_JITTER: Final = 0.10
-FIRST_BACKOFF_SECONDS: Final = 1.0
-MAX_BACKOFF_SECONDS: Final = 60.0
 
 _KEEPER: Final = "_clarity_keeper"
 """Where a framework's Dynaconf object records the ClaritySettings that keeps it fresh."""
 
 Clock = Callable[[], float]
-ChangeCallback = Callable[[frozenset[str]], object]
 
 
 class ClaritySettings(LazySettings):  # type: ignore[misc]
@@ -109,8 +104,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _lock_pid=os.getpid(),
             _expiries=0,
             _failures=0,
-            _listeners=[],
-            _last_change_at=None,
+            _changes=ChangeListeners(),
             _synchronous=False,
             _in_flight=False,
             _mirrors=[],
@@ -144,14 +138,13 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         The callback gets the changed top-level key names, never a value; one that raises is logged
         by name and stops neither the refresh nor the other callbacks.
         """
-        wanted = None if keys is None else frozenset(key.upper() for key in keys)
-        self._listeners.append((callback, wanted))
+        self._changes.add(callback, keys)
 
     @property
     def last_change_at(self) -> float | None:
         """When (time.time()) a refresh last changed a value, or None if none has."""
-        changed_at: float | None = self.__dict__["_last_change_at"]
-        return changed_at
+        changes: ChangeListeners = self.__dict__["_changes"]
+        return changes.last_change_at
 
     @property
     def next_refresh_at(self) -> float:
@@ -310,23 +303,13 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             candidate.validators.validate()
         except Exception as error:  # noqa: BLE001 - a failed refresh must never fail a reader
             return self._refuse(error, expiries_seen)
-        changed = _changed_keys(self._wrapped, candidate)
+        previous = self._wrapped
         self.__dict__["_wrapped"] = candidate
         for mirror in self._mirrors:
             mirror.__dict__["_wrapped"] = candidate
-        if changed:
-            self.__dict__["_last_change_at"] = time.time()
-            self._notify(changed)
+        self._changes.announce(previous, candidate)
         self._schedule_after_load(expiries_seen)
         return None
-
-    def _notify(self, changed: frozenset[str]) -> None:
-        """Hand the changed names to each interested callback in a thread of their own: never the reader's."""
-        due = [callback for callback, wanted in self._listeners if wanted is None or wanted & changed]
-        if due:
-            threading.Thread(
-                target=_call_each, args=(due, changed), name="clarity-on-change", daemon=True
-            ).start()
 
     def _refuse(self, error: Exception, expiries_seen: int) -> ClaritySettingsError:
         """Keep the current set; say why in words that never contain a value, then back off."""
@@ -351,14 +334,11 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             self.__dict__["_failures"] = 0
             ttl = self.ttl_seconds()
             self.__dict__["_synchronous"] = ttl == 0
-            self._set_expiry(self._clock() + ttl * self._rng.uniform(*REFRESH_AHEAD), expiries_seen)
+            self._set_expiry(self._clock() + refresh_delay(ttl, self._rng), expiries_seen)
 
     def _schedule_retry(self, expiries_seen: int) -> None:
-        failures = self._failures + 1
-        backoff = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (failures - 1))
-        self.__dict__["_failures"] = failures
-        jitter = self._rng.uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
-        self._set_expiry(self._clock() + backoff * jitter, expiries_seen)
+        self.__dict__["_failures"] += 1
+        self._set_expiry(self._clock() + retry_delay(self._failures, self._rng), expiries_seen)
 
     def _set_expiry(self, deadline: float, expiries_seen: int) -> None:
         """Schedule the next refresh, unless expire() was called since this load began."""
@@ -378,21 +358,3 @@ def keeper_of(lazy: Any) -> ClaritySettings | None:
 def create_settings(**overrides: Any) -> ClaritySettings:
     """A new, lazily loaded settings object whose SSM values stay fresh; ``settings`` is one of these."""
     return ClaritySettings(**layers.options_for(overrides))
-
-
-def _changed_keys(old: Any, new: Any) -> frozenset[str]:
-    """The top-level keys whose values differ between two loaded sets (added and removed ones too)."""
-    before, after = old.as_dict(), new.as_dict()
-    return frozenset(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
-
-
-def _call_each(callbacks: list[ChangeCallback], changed: frozenset[str]) -> None:
-    for callback in callbacks:
-        try:
-            callback(changed)
-        except Exception as error:  # noqa: BLE001 - one callback's failure must not stop the others
-            name = getattr(callback, "__qualname__", type(callback).__name__)
-            # NOTE: no traceback: a callback's own message could quote a value.
-            log.error(  # noqa: TRY400
-                "change callback %s raised %s; the other callbacks still run", name, type(error).__name__
-            )

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from clarity_settings import SecretsManager
-from clarity_settings.settings import REFRESH_AHEAD
+from clarity_settings.refresher import REFRESH_AHEAD
 from tests.conftest import PREFIX, Project, Ssm, eventually, publish
 from tests.ssm_proxy import THROTTLE, latency
 

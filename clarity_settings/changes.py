@@ -1,0 +1,57 @@
+"""Change callbacks: who hears that a refresh changed a key, and how, without ever being given a value."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+log = logging.getLogger("clarity_settings")
+
+ChangeCallback = Callable[[frozenset[str]], object]
+
+
+class ChangeListeners:
+    """The callbacks of one settings object, and when a refresh last changed a value."""
+
+    def __init__(self) -> None:
+        self._listeners: list[tuple[ChangeCallback, frozenset[str] | None]] = []
+        self.last_change_at: float | None = None
+
+    def add(self, callback: ChangeCallback, keys: Iterable[str] | None) -> None:
+        """Call back after each swap that changed any of keys (any key if None)."""
+        wanted = None if keys is None else frozenset(key.upper() for key in keys)
+        self._listeners.append((callback, wanted))
+
+    def announce(self, old: Any, new: Any) -> None:
+        """Compare two loaded sets; if any key changed, record when and tell the interested callbacks."""
+        changed = changed_keys(old, new)
+        if not changed:
+            return
+        self.last_change_at = time.time()
+        due = [callback for callback, wanted in self._listeners if wanted is None or wanted & changed]
+        if due:
+            # NOTE: a thread of their own: never the reader's, and never the refresher's schedule.
+            threading.Thread(
+                target=_call_each, args=(due, changed), name="clarity-on-change", daemon=True
+            ).start()
+
+
+def changed_keys(old: Any, new: Any) -> frozenset[str]:
+    """The top-level keys whose values differ between two loaded sets (added and removed ones too)."""
+    before, after = old.as_dict(), new.as_dict()
+    return frozenset(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+
+
+def _call_each(callbacks: list[ChangeCallback], changed: frozenset[str]) -> None:
+    for callback in callbacks:
+        try:
+            callback(changed)
+        except Exception as error:  # noqa: BLE001 - one callback's failure must not stop the others
+            name = getattr(callback, "__qualname__", type(callback).__name__)
+            # NOTE: no traceback: a callback's own message could quote a value.
+            log.error(  # noqa: TRY400
+                "change callback %s raised %s; the other callbacks still run", name, type(error).__name__
+            )

@@ -6,7 +6,9 @@ At the bottom of a Django ``settings.py``::
 
     settings = load(__name__)
 
-``django.conf.settings.MODEL_SIGNATURE_KEY`` then reads the refreshed value after each TTL. What
+``django.conf.settings.MODEL_SIGNATURE_KEY`` then reads the refreshed value after each TTL, and so
+do ``django.conf.settings.DYNACONF`` (this object: ``on_change`` is there) and
+``get_secrets_manager()``. What
 Django copied into its own objects at start-up (``SECRET_KEY`` in middleware, ``DATABASES`` in its
 connections) keeps its start-up value; README's "Flask and Django" gives the pattern for those.
 """
@@ -19,6 +21,7 @@ from typing import Any
 from dynaconf import DjangoDynaconf
 
 from clarity_settings.layers import dynaconf_options
+from clarity_settings.secrets_manager import read_through
 from clarity_settings.settings import ClaritySettings
 
 
@@ -26,6 +29,6 @@ def load(settings_module_name: str, **overrides: Any) -> ClaritySettings:
     """Every clarity layer, environment and validator in Django's settings, refreshed on the TTL."""
     lazy = DjangoDynaconf(settings_module_name, **dynaconf_options(**overrides))
     settings = ClaritySettings.around(lazy)
-    module = sys.modules[settings_module_name]
-    module.DYNACONF = settings  # type: ignore[attr-defined]
+    sys.modules[settings_module_name].DYNACONF = settings  # type: ignore[attr-defined]
+    read_through(settings)
     return settings

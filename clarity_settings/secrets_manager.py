@@ -290,7 +290,7 @@ _manager_lock = threading.Lock()
 
 
 def get_secrets_manager() -> SecretsManager:
-    """The process's manager, reading through clarity_settings.settings."""
+    """The process's manager, reading through clarity_settings.settings (or what read_through named)."""
     global _manager  # noqa: PLW0603 - the one per-process instance the guide's API promises
     with _manager_lock:
         if _manager is None:
@@ -298,6 +298,13 @@ def get_secrets_manager() -> SecretsManager:
 
             _manager = SecretsManager(settings=settings)
         return _manager
+
+
+def read_through(settings: Any) -> None:
+    """Make the process's manager read settings: the framework's object, so both agree at every moment."""
+    global _manager  # noqa: PLW0603
+    with _manager_lock:
+        _manager = SecretsManager(settings=settings)
 
 
 def reset_secrets_manager() -> None:

@@ -86,6 +86,11 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         fresh.__dict__["_mirrors"].append(lazy)
         lazy.__dict__[_KEEPER] = fresh
         if instance is not None:
+            # NOTE: the extension stores the object it made as a setting (Django's DYNACONF); this one
+            # takes its place, so that setting reads fresh values and no refresh copies it as a change.
+            for key in [key for key, value in instance.store.items() if value is lazy]:
+                instance.store[key] = fresh
+        if instance is not None:
             fresh._schedule_after_load(0)
         return fresh
 
@@ -155,7 +160,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     def instance(self) -> Any:
         """The loaded dynaconf Settings in use right now."""
         if self._wrapped is empty:
-            self._setup_once()
+            self._setup()
         return self._wrapped
 
     def unload(self) -> None:
@@ -190,11 +195,11 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         """The first load, off the event loop: await it at start-up so no coroutine ever waits on SSM."""
         import asyncio  # only asyncio apps pay for importing it
 
-        await asyncio.to_thread(self._setup_once)
+        await asyncio.to_thread(self._setup)
 
     def _on_expiry(self) -> None:
         if self._wrapped is empty:
-            self._setup_once()
+            self._setup()
         elif self._synchronous:
             self._refresh_once()
         else:
@@ -243,12 +248,13 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         guard: threading.Lock = self._expiry_lock
         return guard
 
-    def _setup_once(self) -> None:
+    def _setup(self) -> None:
+        """The first load, by whichever path asks (an attribute, len(), bool(), in): once, then scheduled."""
         with self._lock():
             if self._wrapped is empty:
                 expiries_seen = self._expiries
                 try:
-                    self._setup()
+                    super()._setup()
                 except UnicodeDecodeError as error:
                     raise ConfigurationError(
                         f"settings.toml, .secrets.toml or .env is not valid UTF-8 (byte {error.start}); "
@@ -260,6 +266,10 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
                         "check the CLARITY_* variables and the settings files"
                     ) from None
                 self._schedule_after_load(expiries_seen)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ClaritySettings:
+        """A settings object held as a value (Django's DYNACONF) is a handle: every copy is this object."""
+        return self
 
     def _refresh_once(self) -> None:
         lock = self._lock()
@@ -277,7 +287,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     def refresh_now(self) -> None:
         """Refresh before returning (scripts, tests, deploy hooks): the new set is in, or this says why."""
         if self._wrapped is empty:
-            self._setup_once()
+            self._setup()
             return
         with self._lock():
             failure = self._refresh(self._expiries)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ def test_a_rotation_in_ssm_reaches_flask_app_config_within_the_ttl(
     os.environ["CLARITY_SECRETS_CACHE_TTL"] = str(ROTATION_TTL)
     app = app_for(project, models)
     assert app.config["MODEL_SIGNATURE_KEY"] == KEY
+    assert app.dynaconf.next_refresh_at - time.monotonic() > 0  # type: ignore[attr-defined]
     rotated = "rotated-" + KEY
     ssm.put(f"{PREFIX}/model_signature_key", rotated)
     eventually(lambda: app.config["MODEL_SIGNATURE_KEY"] == rotated, within=ROTATION_TTL + 1)
@@ -180,6 +182,17 @@ def test_the_secrets_manager_reports_on_the_object_django_reads(models: Path) ->
         "print('kept fresh by', type(freshness).__name__, freshness.next_refresh_at < float('inf'))",
     )
     assert shown.stdout.strip().splitlines()[-1] == "kept fresh by ClaritySettings True", shown.stderr
+
+
+def test_django_refreshes_report_real_changes_only_and_the_manager_reads_django(models: Path) -> None:
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; from clarity_settings import get_secrets_manager; "
+        "fresh = settings.DYNACONF; fresh.refresh_now(); fresh.refresh_now(); "
+        "print('refreshed:', fresh.last_change_at, get_secrets_manager().settings is fresh)",
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "refreshed: None True", shown.stderr
 
 
 def test_django_check_secrets_is_0_when_healthy_and_2_when_ssm_refuses(models: Path, ssm: Ssm) -> None:

@@ -9,6 +9,7 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -78,6 +79,27 @@ def test_the_refresh_is_due_at_a_jittered_80_to_90_percent_of_the_ttl(
         assert TTL * EARLIEST <= ahead <= TTL * LATEST
         due.add(round(ahead, 6))
     assert len(due) > 15
+
+
+@pytest.mark.parametrize(
+    "first_use",
+    [
+        bool,
+        str,
+        lambda settings: "MODEL_SIGNATURE_KEY" in settings,
+        lambda settings: settings.MODEL_SIGNATURE_KEY,
+    ],
+    ids=["bool", "str", "in", "attribute"],
+)
+def test_every_first_load_path_schedules_the_next_refresh(
+    project: Project, ssm: Ssm, first_use: Callable[[Any], object]
+) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": str(TTL)})
+    publish(ssm, 1)
+    settings = project.settings()
+    first_use(settings)
+    assert TTL * EARLIEST <= settings.next_refresh_at - time.monotonic() <= TTL * LATEST
+    assert ssm.proxy.requests == {"GetParametersByPath": 1}
 
 
 def test_the_read_that_finds_the_refresh_due_returns_the_current_set_at_once(

@@ -47,6 +47,17 @@ class ClarityInstance(Settings):  # type: ignore[misc]
         object.__setattr__(self, local_files.DOTENV_ATTRIBUTE, dotenv)
         super().__init__(settings_module, **{**kwargs, "SETTINGS_FILE_FOR_DYNACONF": files})
 
+    def execute_loaders(self, *args: Any, **kwargs: Any) -> None:
+        """dynaconf's loaders, with its own .env search off whatever code stored (FlaskDynaconf stores it on).
+
+        dynaconf starts that search when the setting LOAD_DOTENV is true; it climbs parent
+        directories and ignores the environment. .env is local_files' job, and development's only.
+        """
+        for values in (self.__core__.config.defaults, self.store):
+            if "LOAD_DOTENV" in values:
+                values["LOAD_DOTENV"] = False
+        super().execute_loaders(*args, **kwargs)
+
 
 def options_for(overrides: dict[str, Any]) -> dict[str, Any]:
     """The Dynaconf options of every clarity settings object, overridden by the caller's."""

@@ -265,11 +265,18 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
                         "a value with a dynaconf typing token (@int, @float, @bool, @json) does not fit it; "
                         "check the CLARITY_* variables and the settings files"
                     ) from None
+                self._publish(self._wrapped)
                 self._schedule_after_load(expiries_seen)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ClaritySettings:
         """A settings object held as a value (Django's DYNACONF) is a handle: every copy is this object."""
         return self
+
+    def _publish(self, instance: Any) -> None:
+        """Swap in a loaded set: one assignment here, one in each framework object this one keeps fresh."""
+        self.__dict__["_wrapped"] = instance
+        for mirror in self._mirrors:
+            mirror.__dict__["_wrapped"] = instance
 
     def _refresh_once(self) -> None:
         lock = self._lock()
@@ -314,9 +321,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         except Exception as error:  # noqa: BLE001 - a failed refresh must never fail a reader
             return self._refuse(error, expiries_seen)
         previous = self._wrapped
-        self.__dict__["_wrapped"] = candidate
-        for mirror in self._mirrors:
-            mirror.__dict__["_wrapped"] = candidate
+        self._publish(candidate)
         self._changes.announce(previous, candidate)
         self._schedule_after_load(expiries_seen)
         return None

@@ -66,6 +66,19 @@ def test_a_rotation_in_ssm_reaches_flask_app_config_within_the_ttl(
     assert config.get("MODEL_SIGNATURE_KEY") == config.MODEL_SIGNATURE_KEY == rotated
 
 
+def test_a_parameter_deleted_from_ssm_leaves_flask_app_config(
+    project: Project, models: Path, ssm: Ssm
+) -> None:
+    ssm.put(f"{PREFIX}/api_token", "token-1")
+    app = app_for(project, models)
+    assert (app.config["API_TOKEN"], "API_TOKEN" in app.config) == ("token-1", True)
+    ssm.delete(f"{PREFIX}/api_token")
+    app.dynaconf.refresh_now()  # type: ignore[attr-defined]
+    assert (app.config.get("API_TOKEN"), "API_TOKEN" in app.config) == (None, False)
+    with pytest.raises(KeyError):
+        app.config["API_TOKEN"]
+
+
 def test_the_flask_health_route_reports_sources_and_no_value(project: Project, models: Path) -> None:
     client = app_for(project, models).test_client()
     response = client.get("/healthz")

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dynaconf import FlaskDynaconf
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 
 from clarity_settings import ModelIntegrityError, SecretsManager, create_settings, verify_model
+from clarity_settings.flask import init_app
 from clarity_settings.integrity import MODEL_FILES
 
 
@@ -21,8 +21,7 @@ def create_app(**options: Any) -> Flask:
     """The app factory; options go to create_settings() (tests point it at their own files)."""
     app = Flask(__name__)
     settings = create_settings(**options)
-    # NOTE: dynaconf's extension over this object: app.config reads values refreshed on the TTL.
-    FlaskDynaconf(app, dynaconf_instance=settings)
+    init_app(app, settings)  # app.config reads this object, refreshed on the TTL
     manager = SecretsManager(settings=settings)
 
     @app.get("/healthz")

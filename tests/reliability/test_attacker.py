@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,7 @@ from clarity_settings import (
     names,
 )
 from clarity_settings.cli import main
+from clarity_settings.flask import init_app
 from tests.conftest import PREFIX, REGION, Project, Ssm, production
 from tests.reliability.conftest import record
 
@@ -553,3 +555,28 @@ def test_every_token_form_in_first_position_is_refused_and_counted(target: Targe
         hypothesis_examples_per_layer=40,
     )
     assert refused == len(target.tokens())
+
+
+def test_a_flask_app_in_production_reads_no_env_file_at_any_refresh(
+    project: Project, ssm_on: Ssm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    production(use_ssm=True)
+    ssm_on.put("/clarity/production/model_signature_key", "p" * 40)
+    ssm_on.put(
+        "/clarity/production/expected_model_checksums",
+        json.dumps({s: "a" * 64 for s in ("small", "medium", "large")}),
+    )
+    for directory in (project.root, project.root.parent):
+        (directory / ".env").write_text(
+            "CLARITY_API_TOKEN=from-dotenv\nCLARITY_DATABASE__HOST=evil.example\n"
+        )
+    monkeypatch.delenv("DOTENV_PATH_FOR_DYNACONF")
+    monkeypatch.chdir(project.root)
+    settings = project.settings(dotenv_path=None)
+    init_app(Flask(__name__), settings)
+    settings.refresh_now()
+    assert (settings.get("API_TOKEN"), settings.get("DATABASE"), "CLARITY_API_TOKEN" in os.environ) == (
+        None,
+        None,
+        False,
+    )

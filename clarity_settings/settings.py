@@ -17,7 +17,8 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Final
 
 from dynaconf import LazySettings
@@ -113,18 +114,79 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _synchronous=False,
             _in_flight=False,
             _mirrors=[],
+            _fresh_keys=frozenset(),
+            _fresh_local=threading.local(),
+            _fresh_blocks=0,
+            _freshening=False,
         )
         self.__dict__["_refresher"] = Refresher(self, name="clarity-settings-refresh")
 
     def __getattr__(self, name: str) -> Any:
         if self._expires_at <= self._clock():
             self._on_expiry()
+        if self._freshening and self._wants_fresh(name):
+            self._read_again(name)
         return getattr(self._wrapped, name)
 
     def __getitem__(self, key: str) -> Any:
         if self._expires_at <= self._clock():
             self._on_expiry()
+        if self._freshening and self._wants_fresh(key):
+            self._read_again(key)
         return self._wrapped[key]
+
+    def get(
+        self, key: str, default: Any = None, cast: Any = None, fresh: bool = False, **options: Any
+    ) -> Any:
+        """dynaconf's get; a fresh read (fresh=True, in fresh(), a FRESH_VARS key) reads it again first."""
+        if self._expires_at <= self._clock():
+            self._on_expiry()
+        if fresh or (self._freshening and self._wants_fresh(key)):
+            self._read_again(key)
+        return self._wrapped.get(key, default, cast, **options)
+
+    @contextmanager
+    def fresh(self) -> Iterator[None]:
+        """dynaconf's fresh(), for this thread only: within it, this thread's reads read their key again."""
+        local = self._fresh_local
+        local.depth = getattr(local, "depth", 0) + 1
+        self._count_fresh_block(1)
+        try:
+            yield
+        finally:
+            local.depth -= 1
+            self._count_fresh_block(-1)
+
+    def _count_fresh_block(self, step: int) -> None:
+        with self._expiry_guard():
+            self.__dict__["_fresh_blocks"] += step
+            self.__dict__["_freshening"] = bool(self._fresh_blocks or self._fresh_keys)
+
+    def _wants_fresh(self, key: str) -> bool:
+        """Whether a read of key is a fresh read: a FRESH_VARS key, or a setting read inside fresh()."""
+        top = key.split(".", maxsplit=1)[0]
+        if top.upper() in self._fresh_keys:
+            return True
+        return top.isupper() and getattr(self._fresh_local, "depth", 0) > 0
+
+    def _read_again(self, key: str) -> None:
+        """Read one key's layers again into a copy of the set and swap the copy in whole.
+
+        Other readers never see the key missing or half read; a failure (SSM unreadable, a refused
+        parameter, a rule broken) keeps the current set, and only a refused value is raised.
+        """
+        top = key.split(".", maxsplit=1)[0].upper()
+        self.instance  # noqa: B018 - the first load, if this is the first read
+        with self._lock():
+            current = self._wrapped
+            candidate = current.dynaconf_clone()
+            candidate.unset(top)
+            candidate.execute_loaders(key=top)
+            if self.ssm_context.health.status is Status.UNHEALTHY:
+                return
+            candidate.validators.validate()
+            self._publish(candidate)
+        self._changes.announce(current, candidate)
 
     @property
     def ssm_context(self) -> SsmContext:
@@ -277,6 +339,10 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         self.__dict__["_wrapped"] = instance
         for mirror in self._mirrors:
             mirror.__dict__["_wrapped"] = instance
+        fresh_keys = instance.__dict__.get(layers.FRESH_KEYS_ATTRIBUTE, frozenset())
+        if fresh_keys != self._fresh_keys:
+            self.__dict__["_fresh_keys"] = fresh_keys
+            self._count_fresh_block(0)
 
     def _refresh_once(self) -> None:
         lock = self._lock()

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from clarity_settings.ssm.client import ssm_client
 from clarity_settings.ssm.read import Parameter, map_parameters, setting_path
 from loaders import ssm_loader
 from tests.conftest import PREFIX, REGION, Project, Ssm
-from tests.ssm_proxy import ACCESS_DENIED, DROP, SERVER_ERROR, THROTTLE
+from tests.ssm_proxy import ACCESS_DENIED, DROP, SERVER_ERROR, THROTTLE, latency
 
 
 def test_a_cold_load_of_35_parameters_costs_four_requests_and_nothing_else(
@@ -489,3 +490,70 @@ def test_fresh_vars_read_a_subtree_of_many_children_again(project: Project, ssm_
     assert settings.DB.ITEM_11 == "v1"
     ssm_on.put(f"{PREFIX}/db/item_11", "v2")
     assert settings.DB.ITEM_11 == "v2"
+
+
+def test_a_fresh_read_never_shows_other_threads_the_key_missing_nor_makes_them_fetch(
+    project: Project, ssm_on: Ssm
+) -> None:
+    seed_three_keys(ssm_on)
+    settings = project.settings()
+    assert settings.MODEL_SIGNATURE_KEY == "old-key"
+    ssm_on.put(f"{PREFIX}/model_signature_key", "new-key")
+    ssm_on.proxy.reset()
+    ssm_on.proxy.fail_every(latency(0.5))
+    seen: set[object] = set()
+    done = threading.Event()
+
+    def read_fresh() -> None:
+        with settings.fresh():
+            seen.add(("fresh", settings.MODEL_SIGNATURE_KEY))
+        done.set()
+
+    reader = threading.Thread(target=read_fresh)
+    reader.start()
+    while not done.is_set():
+        seen.add(settings.get("MODEL_SIGNATURE_KEY", "missing"))
+    reader.join()
+    assert seen <= {"old-key", "new-key", ("fresh", "new-key")}
+    assert ("fresh", "new-key") in seen
+    assert dict(ssm_on.proxy.requests) == {"GetParameters": 1}
+
+
+def test_a_fresh_read_that_cannot_reach_ssm_keeps_the_current_value(project: Project, ssm_on: Ssm) -> None:
+    seed_three_keys(ssm_on)
+    settings = project.settings()
+    assert settings.MODEL_SIGNATURE_KEY == "old-key"
+    ssm_on.proxy.fail_every(THROTTLE)
+    assert settings.get("MODEL_SIGNATURE_KEY", fresh=True) == "old-key"
+    assert (settings.MODEL_SIGNATURE_KEY, settings.stale) == ("old-key", True)
+
+
+def test_a_refused_child_in_a_fresh_read_raises_and_keeps_the_whole_subtree(
+    project: Project, ssm_on: Ssm
+) -> None:
+    seed_three_keys(ssm_on)
+    ssm_on.put(f"{PREFIX}/database/user", "old-user")
+    settings = project.settings()
+    assert dict(settings.DATABASE) == {"PASSWORD": "old-password", "USER": "old-user"}
+    ssm_on.put(f"{PREFIX}/database/password", "new-password")
+    ssm_on.put(f"{PREFIX}/database/user", "@jinja {{ this.MODEL_SIGNATURE_KEY }}")
+    with pytest.raises(ConfigurationError, match=f"{PREFIX}/database/user"):
+        settings.get("DATABASE", fresh=True)
+    assert dict(settings.get("DATABASE")) == {"PASSWORD": "old-password", "USER": "old-user"}
+    ssm_on.put(f"{PREFIX}/database/includes_for_dynaconf", "/tmp/x.toml")  # noqa: S108 - a name, never read
+    with pytest.raises(SsmMappingError):
+        settings.get("DATABASE", fresh=True)
+    assert dict(settings.DATABASE) == {"PASSWORD": "old-password", "USER": "old-user"}
+
+
+def test_fresh_mode_ends_with_its_block_even_when_the_block_raises(project: Project, ssm_on: Ssm) -> None:
+    seed_three_keys(ssm_on)
+    settings = project.settings()
+    assert settings.MODEL_SIGNATURE_KEY == "old-key"
+    with pytest.raises(RuntimeError), settings.fresh():
+        raise RuntimeError
+    settings.refresh_now()
+    ssm_on.proxy.reset()
+    for _ in range(20):
+        assert settings.get("MODEL_SIGNATURE_KEY") == "old-key"
+    assert ssm_on.proxy.total == 0

@@ -145,6 +145,16 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             self._read_again(key)
         return self._wrapped.get(key, default, cast, **options)
 
+    def get_fresh(self, key: str, default: Any = None, cast: Any = None) -> Any:
+        """dynaconf's get_fresh: get(key, fresh=True)."""
+        return self.get(key, default, cast, fresh=True)
+
+    def exists(self, key: str, fresh: bool = False) -> bool:
+        """dynaconf's exists; with fresh=True the key is read again first, as get does."""
+        if fresh or (self._freshening and self._wants_fresh(key)):
+            self._read_again(key)
+        return bool(self.instance.exists(key))
+
     @contextmanager
     def fresh(self) -> Iterator[None]:
         """dynaconf's fresh(), for this thread only: within it, this thread's reads read their key again."""

@@ -557,3 +557,14 @@ def test_fresh_mode_ends_with_its_block_even_when_the_block_raises(project: Proj
     for _ in range(20):
         assert settings.get("MODEL_SIGNATURE_KEY") == "old-key"
     assert ssm_on.proxy.total == 0
+
+
+def test_get_fresh_and_exists_fresh_read_the_key_into_a_copy(project: Project, ssm_on: Ssm) -> None:
+    seed_three_keys(ssm_on)
+    settings = project.settings()
+    assert not settings.exists("LATE")
+    ssm_on.put(f"{PREFIX}/late", "arrived")
+    ssm_on.put(f"{PREFIX}/model_signature_key", "new-key")
+    assert settings.exists("LATE", fresh=True)
+    assert settings.get_fresh("MODEL_SIGNATURE_KEY") == "new-key"
+    assert settings.NEIGHBOUR == "kept"

@@ -21,10 +21,6 @@ LOADERS: Final = (
 """Run after the files: variables, SSM, defaults, JSON decoding, then the check that the environment held."""
 
 
-FRESH_KEYS_ATTRIBUTE: Final = "_clarity_fresh_keys"
-"""Where a loaded set keeps its FRESH_VARS_FOR_DYNACONF, taken from dynaconf for ClaritySettings to honour."""
-
-
 class ClarityInstance(Settings):  # type: ignore[misc]
     """dynaconf's Settings with its SsmContext from the first loader on, reading files where they were put."""
 
@@ -57,15 +53,10 @@ class ClarityInstance(Settings):  # type: ignore[misc]
         dynaconf starts that search when the setting LOAD_DOTENV is true; it climbs parent
         directories and ignores the environment. .env is local_files' job, and development's only.
         """
-        config = self.__core__.config
-        for values in (config.defaults, self.store):
+        for values in (self.__core__.config.defaults, self.store):
             if "LOAD_DOTENV" in values:
                 values["LOAD_DOTENV"] = False
         super().execute_loaders(*args, **kwargs)
-        # NOTE: dynaconf reads FRESH_VARS keys by emptying them in the live set and loading again,
-        # which readers in other threads see half done; ClaritySettings reads them into a copy.
-        object.__setattr__(self, FRESH_KEYS_ATTRIBUTE, frozenset(config.fresh_vars))
-        config.fresh_vars = []
 
 
 def options_for(overrides: dict[str, Any]) -> dict[str, Any]:

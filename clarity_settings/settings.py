@@ -35,6 +35,8 @@ from clarity_settings.ssm.switch import SsmContext, context_of
 log = logging.getLogger("clarity_settings")
 
 
+_FRESH_KEYS: Final = "_clarity_fresh_keys"
+"""Where a loaded set keeps the FRESH_VARS keys _claim_fresh_keys took from dynaconf."""
 _KEEPER: Final = "_clarity_keeper"
 """Where a framework's Dynaconf object records the ClaritySettings that keeps it fresh."""
 
@@ -86,12 +88,17 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         fresh._start_freshness(clock=clock, rng=None, ttl_override=None, context=context)
         fresh.__dict__["_mirrors"].append(lazy)
         lazy.__dict__[_KEEPER] = fresh
+        # NOTE: the framework's object answers fresh reads through this one (into a copy, per thread)
+        # rather than with dynaconf's own, which empty the key in the set both objects share.
+        for method in ("get", "get_fresh", "exists", "fresh"):
+            lazy.__dict__[method] = getattr(fresh, method)
         if instance is not None:
             # NOTE: the extension stores the object it made as a setting (Django's DYNACONF); this one
             # takes its place, so that setting reads fresh values and no refresh copies it as a change.
             for key in [key for key, value in instance.store.items() if value is lazy]:
                 instance.store[key] = fresh
-        if instance is not None:
+            _claim_fresh_keys(instance)
+            fresh._publish(instance)
             fresh._schedule_after_load(0)
         return fresh
 
@@ -124,7 +131,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     def __getattr__(self, name: str) -> Any:
         if self._expires_at <= self._clock():
             self._on_expiry()
-        if self._freshening and self._wants_fresh(name):
+        if self._freshening and self._wants_fresh(name, attribute=True):
             self._read_again(name)
         return getattr(self._wrapped, name)
 
@@ -172,12 +179,15 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             self.__dict__["_fresh_blocks"] += step
             self.__dict__["_freshening"] = bool(self._fresh_blocks or self._fresh_keys)
 
-    def _wants_fresh(self, key: str) -> bool:
-        """Whether a read of key is a fresh read: a FRESH_VARS key, or a setting read inside fresh()."""
+    def _wants_fresh(self, key: str, *, attribute: bool = False) -> bool:
+        """Whether a read of key is a fresh read: a FRESH_VARS key, or a setting read inside fresh().
+
+        An attribute counts as a setting when it is upper case: the lower-case ones are dynaconf's API.
+        """
         top = key.split(".", maxsplit=1)[0]
         if top.upper() in self._fresh_keys:
             return True
-        return top.isupper() and getattr(self._fresh_local, "depth", 0) > 0
+        return (top.isupper() or not attribute) and getattr(self._fresh_local, "depth", 0) > 0
 
     def _read_again(self, key: str) -> None:
         """Read one key's layers again into a copy of the set and swap the copy in whole.
@@ -192,6 +202,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             candidate = current.dynaconf_clone()
             candidate.unset(top)
             candidate.execute_loaders(key=top)
+            _claim_fresh_keys(candidate)
             if self.ssm_context.health.status is Status.UNHEALTHY:
                 return
             candidate.validators.validate()
@@ -337,6 +348,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
                         "a value with a dynaconf typing token (@int, @float, @bool, @json) does not fit it; "
                         "check the CLARITY_* variables and the settings files"
                     ) from None
+                _claim_fresh_keys(self._wrapped)
                 self._publish(self._wrapped)
                 self._schedule_after_load(expiries_seen)
 
@@ -349,7 +361,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         self.__dict__["_wrapped"] = instance
         for mirror in self._mirrors:
             mirror.__dict__["_wrapped"] = instance
-        fresh_keys = instance.__dict__.get(layers.FRESH_KEYS_ATTRIBUTE, frozenset())
+        fresh_keys = instance.__dict__.get(_FRESH_KEYS, frozenset())
         if fresh_keys != self._fresh_keys:
             self.__dict__["_fresh_keys"] = fresh_keys
             self._count_fresh_block(0)
@@ -385,6 +397,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         candidate.__core__.config.loaded_by_loaders.clear()
         try:
             candidate.reload()
+            _claim_fresh_keys(candidate)
             # NOTE: a failed SSM read leaves the candidate with the lower layers only; swapping it in
             # would replace every SSM value with its fallback, so the current set stays.
             health = self.ssm_context.health
@@ -438,6 +451,17 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
                 self.__dict__["_expires_at"] = deadline
         if math.isfinite(deadline) and not self._synchronous:
             self._refresher.start()
+
+
+def _claim_fresh_keys(instance: Any) -> None:
+    """Take FRESH_VARS_FOR_DYNACONF from a set dynaconf has just loaded, for ClaritySettings to honour.
+
+    dynaconf reads those keys by emptying them in the live set and loading them again, which readers
+    in other threads see half done; ClaritySettings reads them into a copy instead.
+    """
+    config = instance.__core__.config
+    object.__setattr__(instance, _FRESH_KEYS, frozenset(config.fresh_vars))
+    config.fresh_vars = []
 
 
 def keeper_of(lazy: Any) -> ClaritySettings | None:

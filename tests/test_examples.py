@@ -208,6 +208,25 @@ def test_django_refreshes_report_real_changes_only_and_the_manager_reads_django(
     assert shown.stdout.strip().splitlines()[-1] == "refreshed: None True", shown.stderr
 
 
+def test_django_conf_fresh_reads_keep_the_good_key_when_the_new_one_is_refused(
+    models: Path, ssm: Ssm
+) -> None:
+    shown = manage(
+        "shell",
+        "-c",
+        "import boto3\nfrom django.conf import settings\n"
+        "settings.MODEL_SIGNATURE_KEY\n"
+        f"boto3.client('ssm').put_parameter(Name='{PREFIX}/model_signature_key', Value='too-short', "
+        "Type='SecureString', Overwrite=True)\n"
+        "try:\n    settings.get('MODEL_SIGNATURE_KEY', fresh=True)\n"
+        "except Exception as error:\n    print('refused:', type(error).__name__)\n"
+        "print('kept:', len(settings.MODEL_SIGNATURE_KEY))",
+    )
+    assert shown.stdout.strip().splitlines()[-2:] == ["refused: InvalidSettingError", f"kept: {len(KEY)}"], (
+        shown.stderr
+    )
+
+
 def test_django_check_secrets_is_0_when_healthy_and_2_when_ssm_refuses(models: Path, ssm: Ssm) -> None:
     healthy = manage("check_secrets")
     assert (healthy.returncode, healthy.stdout) == (0, "ok: production, ssm healthy, security full\n"), (

@@ -568,3 +568,13 @@ def test_get_fresh_and_exists_fresh_read_the_key_into_a_copy(project: Project, s
     assert settings.exists("LATE", fresh=True)
     assert settings.get_fresh("MODEL_SIGNATURE_KEY") == "new-key"
     assert settings.NEIGHBOUR == "kept"
+
+
+def test_inside_fresh_a_key_in_any_case_is_read_again(project: Project, ssm_on: Ssm) -> None:
+    seed_three_keys(ssm_on)
+    settings = project.settings()
+    assert settings.DATABASE.PASSWORD == "old-password"
+    ssm_on.put(f"{PREFIX}/neighbour", "changed")
+    ssm_on.put(f"{PREFIX}/database/password", "new-password")
+    with settings.fresh():
+        assert (settings.get("neighbour"), settings["Database"]["PASSWORD"]) == ("changed", "new-password")

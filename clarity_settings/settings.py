@@ -129,18 +129,21 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         self.__dict__["_refresher"] = Refresher(self, name="clarity-settings-refresh")
 
     def __getattr__(self, name: str) -> Any:
-        if self._expires_at <= self._clock():
+        # NOTE: the hot path: one __dict__ lookup, then plain dict reads (cheaper than self._x each).
+        state = self.__dict__
+        if state["_expires_at"] <= state["_clock"]():
             self._on_expiry()
-        if self._freshening and self._wants_fresh(name, attribute=True):
+        if state["_freshening"] and self._wants_fresh(name, attribute=True):
             self._read_again(name)
-        return getattr(self._wrapped, name)
+        return getattr(state["_wrapped"], name)
 
     def __getitem__(self, key: str) -> Any:
-        if self._expires_at <= self._clock():
+        state = self.__dict__
+        if state["_expires_at"] <= state["_clock"]():
             self._on_expiry()
-        if self._freshening and self._wants_fresh(key):
+        if state["_freshening"] and self._wants_fresh(key):
             self._read_again(key)
-        return self._wrapped[key]
+        return state["_wrapped"][key]
 
     def get(
         self, key: str, default: Any = None, cast: Any = None, fresh: bool = False, **options: Any

@@ -7,12 +7,15 @@ closed; after fork() the child starts its own (the parent's thread does not exis
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import random
 import threading
 import weakref
 from typing import Final, Protocol
+
+log = logging.getLogger("clarity_settings")
 
 REFRESH_AHEAD: Final = (0.80, 0.90)
 """The share of the TTL after which a refresh runs: early enough that no value outlives the TTL."""
@@ -109,7 +112,10 @@ class Refresher:
             owner = self._owner()
             if owner is None or self._closed or stop.is_set():
                 return
-            owner.refresh_if_due()
+            try:
+                owner.refresh_if_due()
+            except Exception as error:  # noqa: BLE001 - readers rely on this thread; it must outlive a bug
+                log.error("the settings refresher caught %s and goes on", type(error).__name__)  # noqa: TRY400
             del owner
 
     def restart_after_fork(self) -> None:

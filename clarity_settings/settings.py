@@ -5,8 +5,8 @@ of the object's own (refresher.py) refreshes ahead of expiry, at a jittered 80-9
 refresh builds a complete new copy of the settings (every layer, SSM included, through the same
 loaders), validates it and swaps it in with one assignment, so readers see the old set or the new
 one, never a mixture. A failed refresh keeps the old set, reports it stale and retries after a
-backoff. A read is dynaconf's own lookup plus one clock comparison; a reader that finds the
-deadline passed (the thread was late, or the process forked) only wakes the thread.
+backoff. A read is dynaconf's own lookup plus one flag test: the thread's timer keeps the set
+fresh, and only an injected clock (tests) has readers compare against it and wake the thread.
 """
 
 from __future__ import annotations
@@ -125,25 +125,43 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _fresh_local=threading.local(),
             _fresh_blocks=0,
             _freshening=False,
+            _attention=True,
         )
         self.__dict__["_refresher"] = Refresher(self, name="clarity-settings-refresh")
 
     def __getattr__(self, name: str) -> Any:
-        # NOTE: the hot path: one __dict__ lookup, then plain dict reads (cheaper than self._x each).
+        # NOTE: the hot path: one flag, then dynaconf's own read. The refresher's timer, not the
+        # reader, keeps the set fresh; _attention says when a reader has something to do first.
         state = self.__dict__
-        if state["_expires_at"] <= state["_clock"]():
-            self._on_expiry()
-        if state["_freshening"] and self._wants_fresh(name, attribute=True):
-            self._read_again(name)
+        if state["_attention"]:
+            self._attend(name, attribute=True)
         return getattr(state["_wrapped"], name)
 
     def __getitem__(self, key: str) -> Any:
         state = self.__dict__
-        if state["_expires_at"] <= state["_clock"]():
-            self._on_expiry()
-        if state["_freshening"] and self._wants_fresh(key):
-            self._read_again(key)
+        if state["_attention"]:
+            self._attend(key, attribute=False)
         return state["_wrapped"][key]
+
+    def _attend(self, key: str, *, attribute: bool) -> None:
+        """What a read must do before reading: the first load, a due refresh, a fresh read."""
+        if self._expires_at <= self._clock():
+            self._on_expiry()
+        if self._freshening and self._wants_fresh(key, attribute=attribute):
+            self._read_again(key)
+
+    def _update_attention(self) -> None:
+        """Readers attend with no set yet, at TTL 0, during fresh reads, or on a clock of the caller's.
+
+        With the monotonic clock the refresher's own timer is authoritative; an injected clock
+        (tests, simulations) moves only when its owner says, so readers compare against it.
+        """
+        self.__dict__["_attention"] = (
+            self._wrapped is empty
+            or self._synchronous
+            or self._freshening
+            or self._clock is not time.monotonic
+        )
 
     def get(
         self, key: str, default: Any = None, cast: Any = None, fresh: bool = False, **options: Any
@@ -181,6 +199,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         with self._expiry_guard():
             self.__dict__["_fresh_blocks"] += step
             self.__dict__["_freshening"] = bool(self._fresh_blocks or self._fresh_keys)
+            self._update_attention()
 
     def _wants_fresh(self, key: str, *, attribute: bool = False) -> bool:
         """Whether a read of key is a fresh read: a FRESH_VARS key, or a setting read inside fresh().
@@ -254,6 +273,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         with self._lock():
             self.ssm_context.health = SsmHealth()
             self.__dict__.update(_wrapped=empty, _expires_at=-math.inf, _failures=0)
+            self._update_attention()
 
     def ttl_seconds(self) -> float:
         """The TTL in force: the override given in code, else SECRETS_CACHE_TTL."""
@@ -368,6 +388,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         if fresh_keys != self._fresh_keys:
             self.__dict__["_fresh_keys"] = fresh_keys
             self._count_fresh_block(0)
+        self._update_attention()
 
     def _refresh_once(self) -> None:
         lock = self._lock()
@@ -441,6 +462,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             self.__dict__["_failures"] = 0
             ttl = self.ttl_seconds()
             self.__dict__["_synchronous"] = ttl == 0
+            self._update_attention()
             self._set_expiry(self._clock() + refresh_delay(ttl, self._rng), expiries_seen)
 
     def _schedule_retry(self, expiries_seen: int) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from clarity_settings import SecretsManager
+from clarity_settings import SecretsManager, refresher
 from clarity_settings.refresher import REFRESH_AHEAD
 from tests.conftest import PREFIX, Project, Ssm, eventually, publish
 from tests.ssm_proxy import THROTTLE, latency
@@ -127,6 +127,21 @@ def test_the_refresher_refreshes_with_nobody_reading(project: Project, ssm: Ssm)
     assert changes.arrived.wait(10)
     assert changes.received == [frozenset({"MODEL_SIGNATURE_KEY", "EXPECTED_MODEL_CHECKSUMS"})]
     assert settings.MODEL_SIGNATURE_KEY == "key-2"
+
+
+def test_with_the_monotonic_clock_readers_leave_refreshing_to_the_timer(project: Project, ssm: Ssm) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": "0.3"})
+    publish(ssm, 1)
+    settings = project.settings()
+    assert settings.MODEL_SIGNATURE_KEY == "key-1"
+    refresher.stop_all()  # the timer is gone; only a reader could start a refresh now
+    ssm.proxy.reset()
+    time.sleep(0.5)
+    for _ in range(1000):
+        assert settings.MODEL_SIGNATURE_KEY == "key-1"
+    assert ssm.proxy.total == 0
+    settings.expire()  # an explicit request starts the timer again
+    eventually(lambda: ssm.proxy.total == 1)
 
 
 def test_refresh_cache_starts_a_background_refresh_without_waiting_for_a_read(warm: Any, ssm: Ssm) -> None:

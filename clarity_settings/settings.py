@@ -167,10 +167,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         self, key: str, default: Any = None, cast: Any = None, fresh: bool = False, **options: Any
     ) -> Any:
         """dynaconf's get; a fresh read (fresh=True, in fresh(), a FRESH_VARS key) reads it again first."""
-        if self._expires_at <= self._clock():
-            self._on_expiry()
-        if fresh or (self._freshening and self._wants_fresh(key)):
-            self._read_again(key)
+        self._prepare_read(key, fresh=fresh)
         return self._wrapped.get(key, default, cast, **options)
 
     def get_fresh(self, key: str, default: Any = None, cast: Any = None) -> Any:
@@ -179,9 +176,15 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
 
     def exists(self, key: str, fresh: bool = False) -> bool:
         """dynaconf's exists; with fresh=True the key is read again first, as get does."""
-        if fresh or (self._freshening and self._wants_fresh(key)):
+        self._prepare_read(key, fresh=fresh)
+        return bool(self._wrapped.exists(key))
+
+    def _prepare_read(self, key: str, *, fresh: bool) -> None:
+        """Before get() or exists(): the fresh read asked for, else what any read attends to."""
+        if fresh:
             self._read_again(key)
-        return bool(self.instance.exists(key))
+        elif self._attention:
+            self._attend(key, attribute=False)
 
     @contextmanager
     def fresh(self) -> Iterator[None]:

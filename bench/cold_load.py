@@ -111,7 +111,7 @@ def run(ssm: BenchSsm, sizes: tuple[int, ...]) -> dict[str, Any]:
             load(prefix, names)
             timings, requests = [], 0
             for _ in range(ROUNDS):
-                ssm.proxy.reset_counts()
+                ssm.reset_counts()
                 started = time.perf_counter()
                 loaded = load(prefix, names)
                 timings.append(time.perf_counter() - started)

@@ -96,7 +96,7 @@ def run_stampede(ssm: BenchSsm) -> dict[str, int]:
     results = {}
     for name, (make, expiry) in READERS.items():
         read = make()
-        ssm.proxy.reset_counts()
+        ssm.reset_counts()
         time.sleep(expiry * 1.2)
         stampede(read)
         results[name] = ssm.count()

@@ -24,7 +24,6 @@ from typing import Any
 from bench.environment import BenchSsm
 from clarity_settings import create_settings
 from clarity_settings.ssm.switch import SsmContext
-from tests.ssm_proxy import latency
 
 PREFIX = "/hanging/development"
 SECONDS = 10.0
@@ -32,7 +31,6 @@ READS = 100_000
 COROUTINES = 50
 LOOP_TICK_SECONDS = 0.001
 GOAL_MILLISECONDS = 5.0
-HANG = latency(3600)
 
 
 class PlainObject:
@@ -110,7 +108,7 @@ def measure(*, seconds: float, reads: int) -> dict[str, Any]:
 def run(ssm: BenchSsm, *, seconds: float = SECONDS, reads: int = READS) -> dict[str, Any]:
     """Run measure() in a child process against this process's proxy, hanging SSM when it is loaded."""
     ssm.seed(PREFIX, 5)
-    ssm.proxy.plan = lambda _operation, _number: None
+    ssm.delay(0)
     with subprocess.Popen(
         [sys.executable, "-m", "bench.hanging", str(seconds), str(reads)],
         cwd=Path(__file__).resolve().parent.parent,
@@ -123,8 +121,8 @@ def run(ssm: BenchSsm, *, seconds: float = SECONDS, reads: int = READS) -> dict[
             raise RuntimeError("the measuring process has no pipes")
         if child.stdout.readline().strip() != "loaded":
             raise RuntimeError("the measuring process did not load its settings")
-        ssm.proxy.plan = lambda _operation, _number: HANG
-        ssm.proxy.reset_counts()
+        ssm.hang()
+        ssm.reset_counts()
         child.stdin.write("go\n")
         child.stdin.flush()
         result: dict[str, Any] = json.loads(child.stdout.read().strip().splitlines()[-1])

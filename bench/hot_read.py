@@ -35,7 +35,7 @@ def run(ssm: BenchSsm, *, reads: int = READS) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.parameters import SSMProvider
 
     key = "k" * 48
-    ssm.server.seed(PREFIX, {"model_signature_key": key})
+    ssm.put(f"{PREFIX}/model_signature_key", key)
     plain = Dynaconf(MODEL_SIGNATURE_KEY=key)
     clarity = create_settings(ssm_context=SsmContext(prefix=PREFIX))
     manager = SecretsManager(settings=clarity)

@@ -3,7 +3,8 @@
 dynaconf evaluates tokens in every string it is handed (``@format`` renders a template, ``@read_file``
 reads a file, ``@get`` copies another setting, ``dynaconf_merge`` merges), and it does so again at
 every level of a dotted key. Whoever can write one SSM parameter or one variable must not gain any of
-that, so values from these layers are converted here and handed to dynaconf with its evaluator off.
+that, so values from these layers are converted here and written to dynaconf's store directly,
+never through its evaluator.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 import dynaconf.default_settings
 from dynaconf.loaders.base import SourceMetadata
+from dynaconf.nodes import DataDict, DataList
 from dynaconf.utils.parse_conf import converters
 
 from clarity_settings import names
@@ -47,7 +48,6 @@ DYNACONF_OPTIONS: Final = frozenset(name for name in vars(dynaconf.default_setti
 names a file to load, DYNABOXIFY changes how every later value is stored)."""
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
-_AUTO_CAST: Final = "AUTO_CAST_FOR_DYNACONF"
 
 TOKEN_REMEDY: Final = "store the plain value, or put '@str ' in front to keep text that starts with '@'"  # noqa: S105 - advice, not a password
 
@@ -187,27 +187,41 @@ def is_dynaconf_option(level: str) -> bool:
     )
 
 
-def set_data(
-    obj: Any, levels: tuple[str, ...], value: object, *, source: SourceMetadata, validate: bool
-) -> None:
-    """Set a setting to exactly value: no token in it is evaluated and nothing is merged into it.
+Placement = tuple[tuple[str, ...], object, SourceMetadata]
+"""One value of a layer: the setting levels it goes to, the value, and where it came from."""
 
-    A nested value is placed into the setting's current tree here rather than by dynaconf's dotted
-    set, which reads the setting back with get(): inside fresh() that read reloads it, and recursed.
+
+def set_layer(obj: Any, placements: Iterable[Placement], *, validate: bool) -> None:
+    """Set a layer's values in one step, each exactly as given: nothing is evaluated or merged into it.
+
+    dynaconf's set() looks each new key up, case-insensitively, among every key already held, so a
+    layer of N values set one by one costs N^2; here each top-level key is written to the store once.
+    A nested value lands in the setting's current tree, later values of the layer winning, and each
+    value is recorded in dynaconf's own provenance (loaded_by_loaders) under its source.
     """
-    top, *below = levels
-    if below:
-        value = _placed(stored(obj, top), below, value)
-    with _evaluation_off(obj):
-        obj.set(
-            top,
-            value,
-            loader_identifier=source,
-            tomlfy=False,
-            validate=validate,
-            merge=False,
-            dotted_lookup=False,
-        )
+    store, history = obj.store, obj.loaded_by_loaders
+    pending: dict[str, object] = {}
+    own_trees: set[str] = set()
+    for levels, value, source in placements:
+        top, *below = levels
+        if below:
+            if top not in own_trees:
+                current = pending[top] if top in pending else store.get(top)
+                pending[top] = plain(current) if isinstance(current, Mapping) else {}
+                own_trees.add(top)
+            _place(pending[top], below, value)  # type: ignore[arg-type]
+        else:
+            pending[top] = value
+            own_trees.discard(top)
+        history.setdefault(source, {})[top] = pending[top]
+    boxing = store.get("DYNABOXIFY", True)
+    deleted = obj.__core__.config.deleted
+    for top, value in pending.items():
+        store[top] = _boxed(value, obj, boxing=boxing)
+        deleted.discard(top)
+    obj.__core__.clear_cache()
+    if validate and pending:
+        obj.validators.validate()
 
 
 def stored(obj: Any, key: str) -> object:
@@ -215,9 +229,8 @@ def stored(obj: Any, key: str) -> object:
     return obj.store.get(key.upper())
 
 
-def _placed(current: object, path: list[str], value: object) -> dict[str, Any]:
-    """current (a tree, or nothing) with value at path; a level matches an existing key in any case."""
-    tree: dict[str, Any] = plain(current) if isinstance(current, Mapping) else {}  # type: ignore[assignment]
+def _place(tree: dict[str, Any], path: list[str], value: object) -> None:
+    """Put value at path in tree; a level matches an existing key in any case."""
     node = tree
     for level in path[:-1]:
         key = _existing_key(node, level)
@@ -225,37 +238,19 @@ def _placed(current: object, path: list[str], value: object) -> dict[str, Any]:
             node[key] = {}
         node = node[key]
     node[_existing_key(node, path[-1])] = value
-    return tree
 
 
 def _existing_key(node: Mapping[str, Any], level: str) -> str:
     return next((key for key in node if key.upper() == level.upper()), level)
 
 
-@contextmanager
-def _evaluation_off(obj: Any) -> Iterator[None]:
-    """dynaconf reads AUTO_CAST_FOR_DYNACONF before evaluating any string; off, it stores strings as they are.
-
-    NOTE: the switch lives in the store for the length of one set() call. Loaders make these calls on
-    a copy readers do not see yet or under the first-load lock; only a fresh read of one key makes
-    them on the live object, where a concurrent get(cast=True) could see casting off for that moment.
-    """
-    store, config = obj.store, obj.__core__.config
-    had_value = _AUTO_CAST in store
-    previous = store.get(_AUTO_CAST)
-    fresh, fresh_vars = config.fresh, config.fresh_vars
-    store[_AUTO_CAST] = False
-    # NOTE: set() reads options back with get(); inside fresh() each such read would run every loader
-    # again (one more SSM request per value set), so fresh reading is off for the set too.
-    config.fresh, config.fresh_vars = False, []
-    try:
-        yield
-    finally:
-        config.fresh, config.fresh_vars = fresh, fresh_vars
-        if had_value:
-            store[_AUTO_CAST] = previous
-        else:
-            del store[_AUTO_CAST]
+def _boxed(value: object, obj: Any, *, boxing: bool) -> object:
+    """dynaconf's own containers, as its set() makes them, so that settings.DATABASE.PASSWORD reads."""
+    if boxing and isinstance(value, dict) and not isinstance(value, DataDict):
+        return DataDict(value, box_settings=obj)
+    if isinstance(value, list) and not isinstance(value, DataList):
+        return DataList(value, box_settings=obj)
+    return value
 
 
 def plain(value: object) -> object:

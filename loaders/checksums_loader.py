@@ -35,7 +35,7 @@ def load(
         source = provenance.last_source(obj, CHECKSUMS) or SourceMetadata("json", "decoded")
         data_values.refuse_merge_markers(decoded, CHECKSUMS)
         # NOTE: the decoded JSON is data whichever layer gave the text: dynaconf must not evaluate it.
-        data_values.set_data(obj, (CHECKSUMS,), decoded, source=source, validate=validate)
+        data_values.set_layer(obj, [((CHECKSUMS,), decoded, source)], validate=validate)
 
 
 def decode_checksums(value: object) -> object:

@@ -42,7 +42,7 @@ def load(
     """
     wanted = key.upper() if key else None
     env = str(obj.current_env).lower()
-    unused = []
+    unused, placements = [], []
     for variable, levels, untyped in _variables():
         if wanted is not None and levels[0] != wanted:
             continue
@@ -50,8 +50,8 @@ def load(
             unused.append(variable)
             continue
         value = data_values.parse(os.environ[variable], label=_label(variable), untyped=untyped)
-        source = SourceMetadata(IDENTIFIER, variable, "global")
-        data_values.set_data(obj, levels, value, source=source, validate=validate)
+        placements.append((levels, value, SourceMetadata(IDENTIFIER, variable, "global")))
+    data_values.set_layer(obj, placements, validate=validate)
     if unused:
         log.warning("%s from .env are not used: %s reads no .env value", ", ".join(unused), env)
 

@@ -11,7 +11,7 @@ from typing import Any, Final
 from dynaconf.loaders.base import SourceMetadata
 
 from clarity_settings import data_values
-from clarity_settings.errors import ConfigurationError, SsmUnavailableError
+from clarity_settings.errors import SsmUnavailableError
 from clarity_settings.ssm import client, health, read, switch
 
 IDENTIFIER: Final = "ssm"
@@ -46,9 +46,8 @@ def load(
         return
     context.health.record_success(prefix)
     wanted = key.upper().split(".")[0] if key else None
-    for entry in read.map_parameters(prefix, parameters):
-        if wanted is None or entry.path[0] == wanted:
-            _set(obj, entry, env_name, validate)
+    entries = [entry for entry in read.map_parameters(prefix, parameters) if wanted in (None, entry.path[0])]
+    data_values.set_layer(obj, [_placement(entry, env_name) for entry in entries], validate=validate)
     health.mark_loaded(obj)
 
 
@@ -65,15 +64,11 @@ def _fetch(obj: Any, ssm: Any, prefix: str, key: str | None) -> list[read.Parame
     return read.fetch_setting(ssm, prefix, top, known)
 
 
-def _set(obj: Any, entry: read.Entry, env_name: str, validate: bool) -> None:
+def _placement(entry: read.Entry, env_name: str) -> data_values.Placement:
+    """Where a parameter's value goes, the value, and its provenance: the parameter's name and version."""
     parameter = entry.parameter
-    source = SourceMetadata(IDENTIFIER, f"{parameter.name}:{parameter.version}", env_name)
-    try:
-        data_values.set_data(obj, entry.path, read.value_of(parameter), source=source, validate=validate)
-    except (TypeError, ValueError, AttributeError) as error:
-        if isinstance(error, ConfigurationError):
-            raise
-        raise ConfigurationError(
-            f"SSM parameter {parameter.name} could not become the setting {entry.key} "
-            f"({type(error).__name__}); check the settings' shape at that key"
-        ) from None
+    return (
+        entry.path,
+        read.value_of(parameter),
+        SourceMetadata(IDENTIFIER, f"{parameter.name}:{parameter.version}", env_name),
+    )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+import functools
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Final, Protocol
 
 from dynaconf.base import Settings
 from dynaconf.utils import normalize_kwargs
@@ -19,6 +24,45 @@ LOADERS: Final = (
     "clarity_settings.loaders.strictness_check",
 )
 """Run after the files: variables, SSM, defaults, JSON decoding, then the check that the environment held."""
+
+
+MUTATORS: Final = (
+    "set",
+    "unset",
+    "unset_all",
+    "update",
+    "setdefault",
+    "clean",
+    "setenv",
+    "reload",
+    "load_file",
+    "execute_loaders",
+    "__delattr__",
+)
+"""dynaconf's Settings methods that change the values held; every other way of changing them calls one."""
+_OWNER: Final = "_clarity_owner"
+_MUTATING = threading.local()
+
+
+class Owner(Protocol):
+    """What publishes a loaded set to readers, and so must hear when code changes that set in place."""
+
+    def instance_changed(self, instance: Any) -> None:
+        """Called once the outermost change to instance is over."""
+
+
+def report_changes(instance: Any, owner: Owner) -> None:
+    """Have instance tell owner after each change made to it in place (settings.set(), update(), ...)."""
+    object.__setattr__(instance, _OWNER, weakref.ref(owner))
+
+
+def _announcing(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def changing(self: ClarityInstance, *args: Any, **kwargs: Any) -> Any:
+        with self.changing():
+            return method(self, *args, **kwargs)
+
+    return changing
 
 
 class ClarityInstance(Settings):  # type: ignore[misc]
@@ -57,6 +101,31 @@ class ClarityInstance(Settings):  # type: ignore[misc]
             if "LOAD_DOTENV" in values:
                 values["LOAD_DOTENV"] = False
         super().execute_loaders(*args, **kwargs)
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Around a change made in place: the owner hears once, after the outermost change of this thread."""
+        depths: dict[int, int] = _MUTATING.__dict__.setdefault("depths", {})
+        depth = depths.get(id(self), 0)
+        depths[id(self)] = depth + 1
+        try:
+            yield
+        finally:
+            if depth:
+                depths[id(self)] = depth
+            else:
+                del depths[id(self)]
+                self._tell_owner()
+
+    def _tell_owner(self) -> None:
+        reference = self.__dict__.get(_OWNER)
+        owner = reference() if reference is not None else None
+        if owner is not None:
+            owner.instance_changed(self)
+
+
+for _name in MUTATORS:
+    setattr(ClarityInstance, _name, _announcing(getattr(ClarityInstance, _name)))
 
 
 def options_for(overrides: dict[str, Any]) -> dict[str, Any]:

@@ -62,7 +62,16 @@ class SecretsManager:
         return f"SecretsManager(ssm_prefix={context.prefix!r}, ssm_status={context.health.status!r})"
 
     def get_model_signature_key(self) -> str:
-        """The current HMAC key for model checksums."""
+        """The current HMAC key for model checksums: one attribute read when it is text (the hot path)."""
+        try:
+            key = self.settings.MODEL_SIGNATURE_KEY
+        except AttributeError:
+            key = None
+        if isinstance(key, str):
+            return key
+        return self._signature_key_as_text()
+
+    def _signature_key_as_text(self) -> str:
         key = self.get_string(names.SIGNATURE_KEY)
         if key is None:
             parameter = read.parameter_for(prefix_of(self.freshness.instance), names.SIGNATURE_KEY)

@@ -19,13 +19,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from dynaconf import LazySettings
+from dynaconf import LazySettings, default_settings
+from dynaconf.utils import normalize_kwargs
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
-from clarity_settings import layers, names
+from clarity_settings import layers, names, reading
 from clarity_settings.changes import ChangeCallback, ChangeListeners
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError, SsmUnavailableError
 from clarity_settings.refresher import Refresher, refresh_delay, retry_delay
@@ -43,8 +44,81 @@ _KEEPER: Final = "_clarity_keeper"
 Clock = Callable[[], float]
 
 
-class ClaritySettings(LazySettings):  # type: ignore[misc]
-    """A lazily loaded settings object that keeps its SSM values fresh on a jittered TTL."""
+_STATE: Final = (
+    "_wrapped",
+    "_kwargs",
+    "_wrapper_class",
+    "_items",
+    "_expires_at",
+    "_clock",
+    "_rng",
+    "_ttl_override",
+    "_context",
+    "_refresh_lock",
+    "_expiry_lock",
+    "_publish_lock",
+    "_lock_pid",
+    "_expiries",
+    "_failures",
+    "_changes",
+    "_synchronous",
+    "_in_flight",
+    "_mirrors",
+    "_fresh_keys",
+    "_fresh_local",
+    "_fresh_blocks",
+    "_freshening",
+    "_attention",
+    "_refresher",
+    "_forms",
+)
+"""The object's own state, in slots: its __dict__ is the snapshot readers read (reading.py)."""
+
+
+class _WithInstanceDict:
+    """A base without slots: CPython then keeps the instance __dict__ where its fast attribute read looks."""
+
+
+class ClaritySettings(_WithInstanceDict):
+    """A lazily loaded settings object that keeps its SSM values fresh on a jittered TTL.
+
+    dynaconf's LazySettings API, answered without __getattr__ once settled (reading.py): the
+    settings themselves from the snapshot, dynaconf's methods and properties by forwarding.
+    """
+
+    __slots__ = _STATE
+
+    _wrapped: Any
+    _kwargs: dict[str, Any]
+    _wrapper_class: type
+    _items: dict[str, Any]
+    _expires_at: float
+    _clock: Clock
+    _rng: random.Random
+    _ttl_override: float | None
+    _context: SsmContext
+    _refresh_lock: threading.Lock
+    _expiry_lock: threading.Lock
+    _publish_lock: threading.Lock
+    _lock_pid: int
+    _expiries: int
+    _failures: int
+    _changes: ChangeListeners
+    _synchronous: bool
+    _in_flight: bool
+    _mirrors: list[Any]
+    _fresh_keys: frozenset[str]
+    _fresh_local: threading.local
+    _fresh_blocks: int
+    _freshening: bool
+    _attention: bool
+    _refresher: Refresher
+    _forms: tuple[type, type]
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            """Settings, as the type checker sees them: any name may be one."""
 
     def __init__(
         self,
@@ -58,18 +132,23 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         **options: Any,
     ) -> None:
         context = ssm_context or SsmContext()
-        self._start_freshness(clock=clock, rng=rng, ttl_override=cache_ttl_seconds, context=context)
         # NOTE: dynaconf itself never reads .env here (load_dotenv=False, whatever LOAD_DOTENV_FOR_DYNACONF
         # says): it would search parent directories, expand ${NAME} and ignore the environment. The
         # wrapper reads it, and only in development.
-        super().__init__(
-            _wrapper_class=layers.ClarityInstance,
-            clarity_ssm=context,
-            clarity_load_dotenv=load_dotenv,
-            clarity_search_parents=search_parent_directories,
-            clarity_environment=layers.environment_choice(options),
+        kwargs = {
+            "clarity_ssm": context,
+            "clarity_load_dotenv": load_dotenv,
+            "clarity_search_parents": search_parent_directories,
+            "clarity_environment": layers.environment_choice(options),
             **options,
-            load_dotenv=False,
+            "load_dotenv": False,
+        }
+        self._start_freshness(
+            dynaconf=(empty, normalize_kwargs(kwargs), layers.ClarityInstance),
+            clock=clock,
+            rng=rng,
+            ttl_override=cache_ttl_seconds,
+            context=context,
         )
 
     @classmethod
@@ -81,12 +160,17 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         django.conf.settings reads what this object reads. lazy must come from dynaconf_options().
         """
         fresh: ClaritySettings = cls.__new__(cls)
-        # NOTE: dynaconf's own state (options, wrapper class, the loaded settings) is shared as it is.
-        fresh.__dict__.update(lazy.__dict__)
         instance = lazy._wrapped if lazy._wrapped is not empty else None
         context = context_of(instance) if instance is not None else SsmContext()
-        fresh._start_freshness(clock=clock, rng=None, ttl_override=None, context=context)
-        fresh.__dict__["_mirrors"].append(lazy)
+        # NOTE: dynaconf's own state (options, wrapper class) is shared as it is.
+        fresh._start_freshness(
+            dynaconf=(empty, lazy._kwargs, lazy._wrapper_class),
+            clock=clock,
+            rng=None,
+            ttl_override=None,
+            context=context,
+        )
+        fresh._mirrors.append(lazy)
         lazy.__dict__[_KEEPER] = fresh
         # NOTE: the framework's object answers fresh reads through this one (into a copy, per thread)
         # rather than with dynaconf's own, which empty the key in the set both objects share.
@@ -103,10 +187,19 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         return fresh
 
     def _start_freshness(
-        self, *, clock: Clock, rng: random.Random | None, ttl_override: float | None, context: SsmContext
+        self,
+        *,
+        dynaconf: tuple[Any, dict[str, Any], type],
+        clock: Clock,
+        rng: random.Random | None,
+        ttl_override: float | None,
+        context: SsmContext,
     ) -> None:
-        """The freshness state; straight into __dict__, where LazySettings.__setattr__ would make settings."""
-        self.__dict__.update(
+        """The object's state: dynaconf's (loaded set, options, Settings class), then freshness."""
+        self._put(
+            _wrapped=dynaconf[0],
+            _kwargs=dynaconf[1],
+            _wrapper_class=dynaconf[2],
             _expires_at=-math.inf,
             _clock=clock,
             _rng=rng or random.Random(),  # noqa: S311 - jitter, not cryptography
@@ -114,6 +207,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _context=context,
             _refresh_lock=threading.Lock(),
             _expiry_lock=threading.Lock(),
+            _publish_lock=threading.Lock(),
             _lock_pid=os.getpid(),
             _expiries=0,
             _failures=0,
@@ -126,22 +220,53 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             _fresh_blocks=0,
             _freshening=False,
             _attention=True,
+            _forms=reading.forms_of(type(self)),
         )
-        self.__dict__["_refresher"] = Refresher(self, name="clarity-settings-refresh")
+        self._put(_refresher=Refresher(self, name="clarity-settings-refresh"))
+        self._show()
 
-    def __getattr__(self, name: str) -> Any:
-        # NOTE: the hot path: one flag, then dynaconf's own read. The refresher's timer, not the
-        # reader, keeps the set fresh; _attention says when a reader has something to do first.
-        state = self.__dict__
-        if state["_attention"]:
-            self._attend(name, attribute=True)
-        return getattr(state["_wrapped"], name)
+    def _put(self, **state: Any) -> None:
+        """Set the object's own state (slots); a plain assignment would set a setting."""
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def __getitem__(self, key: str) -> Any:
-        state = self.__dict__
-        if state["_attention"]:
+        # NOTE: a settled object answers from its snapshot; any other key, spelling or state goes on.
+        try:
+            return self._items[key]
+        except (KeyError, TypeError):
+            return self._read_item(key)
+
+    def _read_item(self, key: str) -> Any:
+        if self._attention:
             self._attend(key, attribute=False)
-        return state["_wrapped"][key]
+        return self._wrapped[key]
+
+    def _read_api(self, name: str) -> Any:
+        """dynaconf's own attributes (as_dict, current_env, ...): the loaded Settings answers."""
+        if self._attention:
+            self._attend(name, attribute=True)
+        return getattr(self._wrapped, name)
+
+    def _read_attribute(self, name: str) -> Any:
+        """An attribute an attending object does not hold: it attends, then dynaconf reads it."""
+        if name in _STATE:
+            raise AttributeError(name)
+        problem = reading.case_problem(name)
+        if problem is not None:
+            raise AttributeError(problem)
+        if self._attention:
+            self._attend(name, attribute=True)
+        return getattr(self._wrapped, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _STATE:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.instance, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self.instance, name.upper())
 
     def _attend(self, key: str, *, attribute: bool) -> None:
         """What a read must do before reading: the first load, a due refresh, a fresh read."""
@@ -156,12 +281,35 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         With the monotonic clock the refresher's own timer is authoritative; an injected clock
         (tests, simulations) moves only when its owner says, so readers compare against it.
         """
-        self.__dict__["_attention"] = (
-            self._wrapped is empty
+        self._put(
+            _attention=self._wrapped is empty
             or self._synchronous
             or self._freshening
             or self._clock is not time.monotonic
         )
+        self._show()
+
+    def _show(self) -> None:
+        """Publish how reads are answered: the snapshot, unless a reader must attend or dynaconf evaluate.
+
+        Under a lock, so that a change made in place (instance_changed) and a swap never publish out
+        of order. A set that cannot tell of changes made to it in place (a framework's own Settings)
+        is never snapshotted.
+        """
+        with self._publish_guard():
+            instance = self._wrapped
+            snapshot = (
+                reading.snapshot_of(instance, _RESERVED)
+                if not self._attention and isinstance(instance, layers.ClarityInstance)
+                else None
+            )
+            settled, attending = self._forms
+            reading.show(self, snapshot, settled=settled, attending=attending)
+
+    def instance_changed(self, instance: Any) -> None:
+        """Code changed the loaded set in place (settings.set(), update(), ...): readers see it now."""
+        if instance is self._wrapped:
+            self._show()
 
     def get(
         self, key: str, default: Any = None, cast: Any = None, fresh: bool = False, **options: Any
@@ -200,9 +348,9 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
 
     def _count_fresh_block(self, step: int) -> None:
         with self._expiry_guard():
-            self.__dict__["_fresh_blocks"] += step
-            self.__dict__["_freshening"] = bool(self._fresh_blocks or self._fresh_keys)
-            self._update_attention()
+            blocks = self._fresh_blocks + step
+            self._put(_fresh_blocks=blocks, _freshening=bool(blocks or self._fresh_keys))
+        self._update_attention()
 
     def _wants_fresh(self, key: str, *, attribute: bool = False) -> bool:
         """Whether a read of key is a fresh read: a FRESH_VARS key, or a setting read inside fresh().
@@ -237,8 +385,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     @property
     def ssm_context(self) -> SsmContext:
         """The SSM overrides, client and health this object and its refreshed copies share."""
-        context: SsmContext = self.__dict__["_context"]
-        return context
+        return self._context
 
     @property
     def stale(self) -> bool:
@@ -256,8 +403,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
     @property
     def last_change_at(self) -> float | None:
         """When (time.time()) a refresh last changed a value, or None if none has."""
-        changes: ChangeListeners = self.__dict__["_changes"]
-        return changes.last_change_at
+        return self._changes.last_change_at
 
     @property
     def next_refresh_at(self) -> float:
@@ -275,7 +421,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         """Drop every loaded value and the SSM health: the next read loads all layers again."""
         with self._lock():
             self.ssm_context.health = SsmHealth()
-            self.__dict__.update(_wrapped=empty, _expires_at=-math.inf, _failures=0)
+            self._put(_wrapped=empty, _expires_at=-math.inf, _failures=0)
             self._update_attention()
 
     def ttl_seconds(self) -> float:
@@ -291,8 +437,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         fetched before the caller published what it wants read.
         """
         with self._expiry_guard():
-            self.__dict__["_expiries"] += 1
-            self.__dict__["_expires_at"] = -math.inf
+            self._put(_expiries=self._expiries + 1, _expires_at=-math.inf)
         if self._wrapped is not empty and not self._synchronous:
             self._refresher.wake()
 
@@ -328,34 +473,40 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
                     return
                 expiries_seen = self._expiries
                 # NOTE: readers stop waking the thread while this refresh is in flight.
-                self.__dict__.update(_expires_at=math.inf, _in_flight=True)
+                self._put(_expires_at=math.inf, _in_flight=True)
             try:
                 self._refresh(expiries_seen)
             except Exception as error:  # noqa: BLE001 - the thread must outlive any one refresh
                 self._refuse(error, expiries_seen)
             finally:
-                self.__dict__["_in_flight"] = False
+                self._put(_in_flight=False)
 
     def after_fork(self) -> None:
         """In a forked child: new locks, and a refresh the parent had in flight is due here again."""
         self._lock()
         if self._in_flight:
-            self.__dict__.update(_in_flight=False, _expires_at=-math.inf)
+            self._put(_in_flight=False, _expires_at=-math.inf)
 
     def _lock(self) -> threading.Lock:
         """The refresh lock of this process: a child after fork() gets new locks, never a held copy."""
         if self._lock_pid != os.getpid():
-            self.__dict__.update(
-                _refresh_lock=threading.Lock(), _expiry_lock=threading.Lock(), _lock_pid=os.getpid()
+            self._put(
+                _refresh_lock=threading.Lock(),
+                _expiry_lock=threading.Lock(),
+                _publish_lock=threading.Lock(),
+                _lock_pid=os.getpid(),
             )
-        lock: threading.Lock = self._refresh_lock
-        return lock
+        return self._refresh_lock
 
     def _expiry_guard(self) -> threading.Lock:
         """Guards the expiry against an expire() that lands while a load schedules the next one."""
         self._lock()
-        guard: threading.Lock = self._expiry_lock
-        return guard
+        return self._expiry_lock
+
+    def _publish_guard(self) -> threading.Lock:
+        """Orders publications: a swap and a change made in place never show readers an older set last."""
+        self._lock()
+        return self._publish_lock
 
     def _setup(self) -> None:
         """The first load, by whichever path asks (an attribute, len(), bool(), in): once, then scheduled."""
@@ -363,7 +514,7 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
             if self._wrapped is empty:
                 expiries_seen = self._expiries
                 try:
-                    super()._setup()
+                    instance = self._configure()
                 except UnicodeDecodeError as error:
                     raise ConfigurationError(
                         f"settings.toml, .secrets.toml or .env is not valid UTF-8 (byte {error.start}); "
@@ -374,22 +525,70 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
                         "a value with a dynaconf typing token (@int, @float, @bool, @json) does not fit it; "
                         "check the CLARITY_* variables and the settings files"
                     ) from None
-                _claim_fresh_keys(self._wrapped)
-                self._publish(self._wrapped)
+                _claim_fresh_keys(instance)
+                self._publish(instance)
                 self._schedule_after_load(expiries_seen)
+
+    def _configure(self) -> Any:
+        """dynaconf's LazySettings.configure: its defaults read from the environment again, then Settings."""
+        default_settings.reload(load_dotenv=False)
+        variable = self._kwargs.get("ENVVAR_FOR_DYNACONF", default_settings.ENVVAR_FOR_DYNACONF)
+        return self._wrapper_class(settings_module=os.environ.get(variable), **self._kwargs)
+
+    @property
+    def configured(self) -> bool:
+        """dynaconf's: whether the settings are loaded."""
+        return self._wrapped is not empty
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ClaritySettings:
         """A settings object held as a value (Django's DYNACONF) is a handle: every copy is this object."""
         return self
 
+    def __copy__(self) -> ClaritySettings:
+        """A handle, as for deepcopy."""
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """dynaconf's settings("KEY"): settings.get("KEY")."""
+        return self.get(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        state = "not loaded" if self._wrapped is empty else f"env={self._wrapped.current_env}"
+        return f"<ClaritySettings {state}>"
+
+    def __str__(self) -> str:
+        return str(self.instance)
+
+    def __bool__(self) -> bool:
+        return bool(self.instance)
+
+    def __dir__(self) -> list[str]:
+        return dir(self.instance)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.instance)
+
+    def __len__(self) -> int:
+        return len(self.instance)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.instance
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.instance[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.instance[key]
+
     def _publish(self, instance: Any) -> None:
         """Swap in a loaded set: one assignment here, one in each framework object this one keeps fresh."""
-        self.__dict__["_wrapped"] = instance
+        self._put(_wrapped=instance)
+        layers.report_changes(instance, self)
         for mirror in self._mirrors:
             mirror.__dict__["_wrapped"] = instance
         fresh_keys = instance.__dict__.get(_FRESH_KEYS, frozenset())
         if fresh_keys != self._fresh_keys:
-            self.__dict__["_fresh_keys"] = fresh_keys
+            self._put(_fresh_keys=fresh_keys)
             self._count_fresh_block(0)
         self._update_attention()
 
@@ -462,21 +661,20 @@ class ClaritySettings(LazySettings):  # type: ignore[misc]
         elif status is Status.UNHEALTHY:
             self._schedule_retry(expiries_seen)
         else:
-            self.__dict__["_failures"] = 0
             ttl = self.ttl_seconds()
-            self.__dict__["_synchronous"] = ttl == 0
+            self._put(_failures=0, _synchronous=ttl == 0)
             self._update_attention()
             self._set_expiry(self._clock() + refresh_delay(ttl, self._rng), expiries_seen)
 
     def _schedule_retry(self, expiries_seen: int) -> None:
-        self.__dict__["_failures"] += 1
+        self._put(_failures=self._failures + 1)
         self._set_expiry(self._clock() + retry_delay(self._failures, self._rng), expiries_seen)
 
     def _set_expiry(self, deadline: float, expiries_seen: int) -> None:
         """Schedule the next refresh, unless expire() was called since this load began."""
         with self._expiry_guard():
             if self._expiries == expiries_seen:
-                self.__dict__["_expires_at"] = deadline
+                self._put(_expires_at=deadline)
         if math.isfinite(deadline) and not self._synchronous:
             self._refresher.start()
 
@@ -501,3 +699,18 @@ def keeper_of(lazy: Any) -> ClaritySettings | None:
 def create_settings(**overrides: Any) -> ClaritySettings:
     """A new, lazily loaded settings object whose SSM values stay fresh; ``settings`` is one of these."""
     return ClaritySettings(**layers.options_for(overrides))
+
+
+def _dynaconf_api() -> list[str]:
+    """dynaconf's public Settings attributes that ClaritySettings does not answer itself."""
+    return [
+        name
+        for name in dir(layers.ClarityInstance)
+        if not name.startswith("_") and not hasattr(ClaritySettings, name)
+    ]
+
+
+for _name, _forwarder in reading.forwarding(_dynaconf_api(), ClaritySettings._read_api).items():
+    setattr(ClaritySettings, _name, _forwarder)
+_RESERVED: Final = frozenset(dir(ClaritySettings))
+"""Names the settings object answers itself: a lower-case setting never shadows them."""

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Final
 
 log = logging.getLogger("clarity_settings")
 
@@ -39,10 +39,17 @@ class ChangeListeners:
             ).start()
 
 
+_ABSENT: Final = object()
+
+
 def changed_keys(old: Any, new: Any) -> frozenset[str]:
     """The top-level keys whose values differ between two loaded sets (added and removed ones too)."""
-    before, after = old.as_dict(), new.as_dict()
-    return frozenset(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+    before, after = old.store, new.store
+    return frozenset(
+        key
+        for key in dict.keys(before) | dict.keys(after)
+        if dict.get(before, key, _ABSENT) != dict.get(after, key, _ABSENT)
+    )
 
 
 def _call_each(callbacks: list[ChangeCallback], changed: frozenset[str]) -> None:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from dotenv import dotenv_values
 from dynaconf.utils.files import find_file
 
 from clarity_settings import data_values, names
@@ -92,6 +91,8 @@ def load_dotenv_file(path: Path, switcher: str = names.ENV_SWITCHER) -> None:
     environment does not.
     """
     try:
+        from dotenv import dotenv_values  # only a development process with a .env pays for importing it
+
         values = dotenv_values(path, interpolate=False)
     except UnicodeDecodeError as error:
         raise ConfigurationError(

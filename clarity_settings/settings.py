@@ -662,8 +662,11 @@ class ClaritySettings(_WithInstanceDict):
             self._schedule_retry(expiries_seen)
         else:
             ttl = self.ttl_seconds()
-            self._put(_failures=0, _synchronous=ttl == 0)
-            self._update_attention()
+            synchronous = ttl == 0
+            self._put(_failures=0)
+            if synchronous != self._synchronous:
+                self._put(_synchronous=synchronous)
+                self._update_attention()
             self._set_expiry(self._clock() + refresh_delay(ttl, self._rng), expiries_seen)
 
     def _schedule_retry(self, expiries_seen: int) -> None:

@@ -256,6 +256,29 @@ def test_auto_mode_stays_off_without_credentials_or_aws_compute(project: Project
     assert ssm.proxy.total == 0
 
 
+def test_auto_mode_is_decided_once_per_process_and_aws_environment(project: Project, ssm: Ssm) -> None:
+    """A credentials file that appears later changes nothing until the AWS environment or process does."""
+    ssm.put(f"{PREFIX}/model_signature_key", "from-ssm")
+    del os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
+    assert project.settings().MODEL_SIGNATURE_KEY != "from-ssm"
+    credentials = Path(os.environ["HOME"]) / ".aws" / "credentials"
+    credentials.parent.mkdir()
+    credentials.write_text("[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    assert project.settings().MODEL_SIGNATURE_KEY != "from-ssm"
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(reader)
+        os.write(writer, str(project.settings().MODEL_SIGNATURE_KEY == "from-ssm").encode())
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    assert os.read(reader, 16) == b"True", "a forked child decides again"
+    os.close(reader)
+    os.environ["AWS_PROFILE"] = "default"
+    assert project.settings().MODEL_SIGNATURE_KEY == "from-ssm"
+
+
 @pytest.mark.parametrize("marker", switch.AWS_COMPUTE_MARKERS)
 def test_auto_mode_turns_on_for_aws_compute_without_local_credentials(marker: str) -> None:
     assert not switch.ssm_enabled(Dynaconf())
@@ -270,16 +293,20 @@ def test_an_unknown_use_ssm_value_is_an_error_naming_the_variable(project: Proje
         project.settings().get("ANYTHING")
 
 
-def test_ssm_off_never_imports_boto3(tmp_path: Path) -> None:
+def test_reading_a_setting_with_ssm_off_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """No boto3, and none of what the command line, model checks or a .env need (start-up time)."""
     env = {**os.environ, "CLARITY_USE_SSM": "false", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}
+    unused = ["boto3", "botocore", "clarity_settings.integrity", "clarity_settings.cli", "dotenv"]
     code = (
         "import sys\nfrom clarity_settings import settings\nsettings.MODEL_SIGNATURE_KEY\n"
-        "print('boto3' in sys.modules, 'botocore' in sys.modules)\n"
+        f"print([name for name in {unused!r} if name in sys.modules])\n"
+        "from clarity_settings import verify_model\n"
+        "print('clarity_settings.integrity' in sys.modules)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "False False"
+    assert result.stdout.split("\n")[:2] == ["[]", "True"]
 
 
 def test_the_prefix_variable_wins_and_a_trailing_slash_is_dropped(project: Project, ssm_on: Ssm) -> None:

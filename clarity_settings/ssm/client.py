@@ -49,11 +49,17 @@ def install_redaction() -> None:
             logger.addFilter(_REDACTOR)
 
 
+def aws_environment() -> tuple[tuple[str, str], ...]:
+    """What botocore's configuration depends on in the environment: AWS_* and where the home is."""
+    return tuple(
+        sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_") or k in {"HOME", "BOTO_CONFIG"})
+    )
+
+
 def ssm_client(region: str | None = None) -> SSMClient:
     """One client per process, region and AWS configuration: a fork or a changed endpoint gets a new one."""
     install_redaction()
-    aws_environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
-    return _client(os.getpid(), region, aws_environment)
+    return _client(os.getpid(), region, aws_environment())
 
 
 @functools.lru_cache(maxsize=4)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from clarity_settings import data_values
@@ -18,6 +17,8 @@ from clarity_settings.errors import SsmMappingError
 from clarity_settings.ssm.client import aws_errors, error_code
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from mypy_boto3_ssm import SSMClient
     from mypy_boto3_ssm.type_defs import ParameterTypeDef
 

@@ -6,6 +6,7 @@ the validators' messages, health reports and the command line, so they never dis
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -107,6 +108,17 @@ def ssm_enabled(obj: Any) -> bool:
         forced = names.parse_switch(control_value(obj, names.USE_SSM), names.USE_SSM, allow_auto=True)
     if forced is not None:
         return forced
+    markers = tuple(os.environ.get(marker, "") for marker in AWS_COMPUTE_MARKERS)
+    return detected(os.getpid(), (*client.aws_environment(), ("markers", repr(markers))))
+
+
+@functools.lru_cache(maxsize=4)
+def detected(pid: int, aws_environment: tuple[tuple[str, str], ...]) -> bool:  # noqa: ARG001 - cache keys
+    """Auto-detection, decided once per process (a fork decides again) and AWS environment.
+
+    Asking botocore's credential chain builds a session, which costs milliseconds; every load and
+    refresh would pay that again for the same answer.
+    """
     return running_on_aws(os.environ) or has_local_credentials(os.environ)
 
 

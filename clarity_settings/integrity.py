@@ -14,9 +14,12 @@ import io
 import json
 import logging
 import os
+import queue
 import stat
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Generator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Final
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("clarity_settings.integrity")
 
 CHUNK_SIZE: Final = 1 << 20
+READ_AHEAD: Final = 2
+"""Buffers in flight between the reading thread and the hashing one."""
 IN_MEMORY_LIMIT: Final = 64 << 20
 SHOWN_HEX: Final = 8
 MODEL_FILES: Final = {
@@ -141,20 +146,58 @@ def _open_regular(path: Path) -> int:
 
 
 def _hash_fd(fd: int, keep: bool, on_progress: Progress | None = None) -> tuple[str, bytes | None, int]:
-    """SHA-256 of everything fd holds, read 1 MiB at a time; the bytes too when keep is true."""
+    """SHA-256 of everything fd holds; the bytes too when keep is true."""
     digest = hashlib.sha256()
     kept = bytearray() if keep else None
-    buffer = bytearray(CHUNK_SIZE)
-    view = memoryview(buffer)
     total = 0
-    while count := os.readv(fd, [buffer]):
-        digest.update(view[:count])
-        total += count
-        if kept is not None:
-            kept += view[:count]
-        if on_progress is not None:
-            on_progress(count)
+    with closing(_chunks(fd)) as chunks:
+        for chunk in chunks:
+            digest.update(chunk)
+            total += len(chunk)
+            if kept is not None:
+                kept += chunk
+            if on_progress is not None:
+                on_progress(len(chunk))
     return digest.hexdigest(), None if kept is None else bytes(kept), total
+
+
+def _chunks(fd: int) -> Generator[memoryview, None, None]:
+    """fd's bytes a chunk at a time, a thread of its own reading the next chunk while the caller hashes.
+
+    Copying from the page cache costs about a sixth of hashing; overlapped with it, a warm file hashes
+    at in-memory speed. (Mapping the file would avoid the copy, but a file truncated under a mapping
+    kills the process with SIGBUS instead of failing the check.) Close the generator before fd.
+    """
+    free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+    full: queue.SimpleQueue[tuple[bytearray, int] | OSError] = queue.SimpleQueue()
+    for _ in range(READ_AHEAD):
+        free.put(bytearray(CHUNK_SIZE))
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            buffer = free.get()
+            try:
+                count = os.readv(fd, [buffer])
+            except OSError as error:
+                full.put(error)
+                return
+            full.put((buffer, count))
+            if count == 0:
+                return
+
+    reader = threading.Thread(target=read, name="clarity-hash-read", daemon=True)
+    reader.start()
+    try:
+        while not isinstance(item := full.get(), OSError) and item[1]:
+            yield memoryview(item[0])[: item[1]]
+            free.put(item[0])
+        if isinstance(item, OSError):
+            raise item
+    finally:
+        stop.set()
+        free.put(bytearray())
+        reader.join()
 
 
 def sha256_file(path: PathLike, *, on_progress: Progress | None = None) -> str:

@@ -225,8 +225,8 @@ best of 25 interleaved rounds:
   It is {hot["item_vs_its_limit"]}x its limit, a Python `__getitem__` returning from a dict: any
   `[]` on an object that is not itself a dict makes that call.
 - `get_model_signature_key()` within 3x: {goals["get_model_signature_key_within_3x_plain_attribute"]}.
-  It is {hot["method_vs_its_limit"]}x its limit, a Python method returning one attribute; the rest is
-  the check that the key is text."""
+  It is {hot["method_vs_its_limit"]}x its limit, a method returning an attribute of the settings
+  object it holds; the rest is the check that the key is text."""
 
 
 def _stampede(results: dict[str, Any]) -> str:

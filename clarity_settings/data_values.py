@@ -225,8 +225,12 @@ def set_layer(obj: Any, placements: Iterable[Placement], *, validate: bool) -> N
 
 
 def stored(obj: Any, key: str) -> object:
-    """A setting as the store holds it now: unlike get(), never a fresh read that runs the loaders."""
-    return obj.store.get(key.upper())
+    """A setting as the store holds it now: unlike get(), never a fresh read that runs the loaders.
+
+    The store's keys are upper case: dynaconf's own get() on a missing key would compare every key
+    held, case-insensitively.
+    """
+    return dict.get(obj.store, key.upper())
 
 
 def _place(tree: dict[str, Any], path: list[str], value: object) -> None:

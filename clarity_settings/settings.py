@@ -11,6 +11,7 @@ fresh, and only an injected clock (tests) has readers compare against it and wak
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import os
@@ -22,6 +23,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 from dynaconf import LazySettings, default_settings
+from dynaconf.base import UPPER_DEFAULT_SETTINGS
+from dynaconf.nodes import DataDict
 from dynaconf.utils import normalize_kwargs
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
@@ -617,10 +620,7 @@ class ClaritySettings(_WithInstanceDict):
 
     def _refresh(self, expiries_seen: int) -> ClaritySettingsError | None:
         """Build, check and swap in a new set; on failure keep the current one and return why."""
-        candidate = self._wrapped.dynaconf_clone()
-        # NOTE: the clone carries the old provenance; cleared, it records only what this reload sets,
-        # so a parameter deleted from SSM does not linger as the source of a value.
-        candidate.__core__.config.loaded_by_loaders.clear()
+        candidate = _copy_for_reload(self._wrapped)
         try:
             candidate.reload()
             _claim_fresh_keys(candidate)
@@ -691,6 +691,33 @@ def _claim_fresh_keys(instance: Any) -> None:
     config = instance.__core__.config
     object.__setattr__(instance, _FRESH_KEYS, frozenset(config.fresh_vars))
     config.fresh_vars = []
+
+
+def _copy_for_reload(instance: Any) -> Any:
+    """dynaconf_clone() without what reload() deletes at once: the loaded values and their provenance.
+
+    A clone deep-copies every value and every value's provenance, and reload() starts by unsetting
+    them: at N parameters, two passes of dynaconf work for nothing. This copy's store holds only what
+    dynaconf's clean() keeps (its own default settings and the values given in code), and its
+    provenance starts empty, so a parameter deleted from SSM does not linger as a value's source.
+    """
+    core = instance.__core__
+    store, config = core.store, core.config
+    kept = {
+        key: value
+        for key, value in dict.items(store)
+        if key in UPPER_DEFAULT_SETTINGS or key in config.defaults
+    }
+    emptied: Any = {}
+    if isinstance(store, DataDict):
+        # NOTE: as DataDict.__deepcopy__ makes it: the same core, the same data env.
+        emptied = DataDict(core=store.__meta__.core)
+        emptied.__meta__.data_env = store.__meta__.data_env
+    memo: dict[int, Any] = {id(store): emptied, id(config.loaded_by_loaders): {}}
+    copied = copy.deepcopy(instance, memo)
+    for key, value in kept.items():
+        emptied[key] = copy.deepcopy(value, memo)
+    return copied
 
 
 def keeper_of(lazy: Any) -> ClaritySettings | None:

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import names, strictness
+from clarity_settings import data_values, names, strictness
 from clarity_settings.ssm import switch
 
 IDENTIFIER: Final = "default"
@@ -55,8 +55,10 @@ def load(
     env_name = str(env or obj.current_env).lower()
     source = SourceMetadata(IDENTIFIER, "clarity_settings", env_name)
     defaults = package_defaults(env_name, reduced_security=strictness.reduced_security_allowed(obj))
-    for name, value in defaults.items():
-        if key is not None and name != key.upper():
-            continue
-        if name not in obj.store:
-            obj.set(name, value, loader_identifier=source, validate=validate)
+    missing = [
+        ((name,), value, source)
+        for name, value in defaults.items()
+        if key is None or name == key.upper()
+        if name not in dict.keys(obj.store)
+    ]
+    data_values.set_layer(obj, missing, validate=validate)

@@ -9,8 +9,9 @@ so the CPU time (time.process_time) is the library's alone.
 
 Goals: CPU within 1.3x the floor at every N for the load and the refresh (at N = 10 the floor is
 one request, and dynaconf's own work on a set, which the "bare Dynaconf + paginator" row measures,
-is most of the rest); per-parameter CPU at 5,000 within 1.2x of that at 100; requests at most
-ceil(N/10) + 1 (the service may answer one more, empty, page when N is a multiple of 10).
+is most of the rest); clarity-settings' per-parameter CPU at 5,000 within 1.2x of that at 100 (the
+floor's own ratio is recorded beside it); requests at most ceil(N/10) + 1 (the service may answer
+one more, empty, page when N is a multiple of 10).
 """
 
 from __future__ import annotations
@@ -166,11 +167,11 @@ def pydantic_settings(client: Any, prefix: str) -> Loader:
     return load
 
 
-def measure(ssm: BenchSsm, load: Loader) -> dict[str, Any]:
-    """Best-of-ROUNDS CPU and wall time after one warm-up, and the requests of one round."""
+def measure(ssm: BenchSsm, load: Loader, *, rounds: int = ROUNDS) -> dict[str, Any]:
+    """Best-of-rounds CPU and wall time after one warm-up, and the requests of one round."""
     load()
     cpu, wall, requests, values = math.inf, math.inf, 0, 0
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         ssm.reset_counts()
         started_cpu, started_wall = time.process_time(), time.perf_counter()
         values = load()
@@ -213,9 +214,13 @@ def run(ssm: BenchSsm, sizes: tuple[int, ...]) -> dict[str, Any]:
         for size in sizes:
             names = ssm.seed(prefix_for(size), size)
             os.environ["CLARITY_SSM_PREFIX"] = prefix_for(size)
-            row = {name: measure(ssm, load) for name, load in libraries(client, size, names, project).items()}
+            # NOTE: moto answers each page of a large prefix slowly (it scans every parameter it holds),
+            # which costs wall time but no client CPU: fewer rounds there.
+            rounds = ROUNDS if size <= PEER_SIZES_LIMIT else 3
+            libraries_here = libraries(client, size, names, project)
+            row = {name: measure(ssm, load, rounds=rounds) for name, load in libraries_here.items()}
             refresh, close = clarity_refresh(project)
-            row["clarity-settings refresh"] = measure(ssm, refresh)
+            row["clarity-settings refresh"] = measure(ssm, refresh, rounds=rounds)
             close()
             results[str(size)] = _with_ratios(row, size)
     os.environ.clear()
@@ -256,5 +261,7 @@ def _scaling(results: dict[str, Any]) -> dict[str, Any]:
     }
     return {
         f"per_parameter_cpu_{sizes[-1]}_over_100": ratios,
-        "linear_within_1_2x": all(ratio <= SCALING_GOAL for ratio in ratios.values()),
+        "linear_within_1_2x": all(
+            ratio <= SCALING_GOAL for name, ratio in ratios.items() if name.startswith("clarity")
+        ),
     }

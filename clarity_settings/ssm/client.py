@@ -50,10 +50,8 @@ def install_redaction() -> None:
 
 
 def aws_environment() -> tuple[tuple[str, str], ...]:
-    """What botocore's configuration depends on in the environment: AWS_* and where the home is."""
-    return tuple(
-        sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_") or k in {"HOME", "BOTO_CONFIG"})
-    )
+    """The AWS_* variables, which say where botocore finds its endpoint, region and credentials."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
 
 
 def ssm_client(region: str | None = None) -> SSMClient:

@@ -108,8 +108,10 @@ def ssm_enabled(obj: Any) -> bool:
         forced = names.parse_switch(control_value(obj, names.USE_SSM), names.USE_SSM, allow_auto=True)
     if forced is not None:
         return forced
-    markers = tuple(os.environ.get(marker, "") for marker in AWS_COMPUTE_MARKERS)
-    return detected(os.getpid(), (*client.aws_environment(), ("markers", repr(markers))))
+    others = tuple(
+        os.environ.get(name, "") for name in (*AWS_COMPUTE_MARKERS, *_CREDENTIAL_VARIABLES, "HOME")
+    )
+    return detected(os.getpid(), (*client.aws_environment(), ("others", repr(others))))
 
 
 @functools.lru_cache(maxsize=4)

@@ -167,3 +167,14 @@ def test_the_pull_and_models_messages(project: Project, ssm: Ssm, monkeypatch: p
     os.environ["MODEL_SIGNATURE_KEY"] = "dev-test-key-only"
     signed = CliRunner().invoke(main, ["models", "verify", str(project.root)])
     assert in_doc(signed.stderr.removeprefix("error: ").strip(), project)
+
+
+def test_the_mixed_case_attribute_message(project: Project) -> None:
+    settings = project.settings()
+    with pytest.raises(AttributeError) as caught:
+        settings.Model_Signature_Key  # noqa: B018 - before the first load: the object's own message
+    assert str(caught.value) in DOC
+    settings.MODEL_SIGNATURE_KEY  # noqa: B018 - the first load
+    with pytest.raises(AttributeError) as settled:
+        settings.Model_Signature_Key  # noqa: B018 - loaded: Python's own message
+    assert str(settled.value) in DOC.replace("\n", " ")

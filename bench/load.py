@@ -134,7 +134,7 @@ def ssm_cache(client: Any, prefix: str) -> Loader:
 
 def dynaconf_aws_loader(client: Any, prefix: str) -> Loader:
     """dynaconf-aws-loader (reads /<project>/<env> and /<project>/default), handed the pre-built client."""
-    from dynaconf_aws_loader import loader  # type: ignore[import-untyped]
+    from dynaconf_aws_loader import loader
 
     loader.get_client = lambda _obj: client
     project, env = prefix.strip("/").split("/")

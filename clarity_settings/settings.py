@@ -258,9 +258,7 @@ class ClaritySettings(_WithInstanceDict):
         problem = reading.case_problem(name)
         if problem is not None:
             raise AttributeError(problem)
-        if self._attention:
-            self._attend(name, attribute=True)
-        return getattr(self._wrapped, name)
+        return self._read_api(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _STATE:

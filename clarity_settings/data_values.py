@@ -18,9 +18,9 @@ from typing import Any, Final
 import dynaconf.default_settings
 from dynaconf.loaders.base import SourceMetadata
 from dynaconf.nodes import DataDict, DataList
-from dynaconf.utils.parse_conf import converters
+from dynaconf.utils.parse_conf import boolean_fix, converters, parse_with_toml
 
-from clarity_settings import names
+from clarity_settings import names, placeholders
 from clarity_settings.errors import ConfigurationError
 
 TYPING_TOKENS: Final = ("@bool", "@float", "@int", "@json", "@str")
@@ -71,6 +71,36 @@ def parse(text: str, *, label: str, untyped: Callable[[str], object] = str) -> o
     value = untyped(text)
     refuse_merge_markers(value, label)
     return value
+
+
+def text_for(value: object) -> str:
+    """Text that parse() reads back as value: the text itself when it reads as itself, else a typing token."""
+    if isinstance(value, str):
+        reads_as_itself = value.partition(" ")[0] not in TYPING_TOKENS and not starts_with_token(value)
+        return value if value and reads_as_itself else f"@str {value}"
+    if isinstance(value, bool):
+        return "@bool true" if value else "@bool false"
+    if isinstance(value, int):
+        return f"@int {value}"
+    if isinstance(value, float) and math.isfinite(value):
+        return f"@float {value!r}"
+    try:
+        return f"@json {json.dumps(plain(value), ensure_ascii=False, allow_nan=False)}"
+    except (TypeError, ValueError):
+        kind = type(value).__name__
+        raise ConfigurationError(f"a {kind} cannot be stored as text that reads back the same") from None
+
+
+def setting_text(levels: tuple[str, ...], value: object) -> str:
+    """Text for SSM or a guide variable: the model checksums as the guide's JSON text, else text_for."""
+    if levels == (names.CHECKSUMS,) and isinstance(value, Mapping):
+        return json.dumps(plain(value), ensure_ascii=False)
+    return text_for(value)
+
+
+def variable_typed(text: str) -> object:
+    """How a CLARITY_* variable's text is typed (dynaconf's way): a TOML literal, anything else text."""
+    return parse_with_toml(boolean_fix(text))
 
 
 def starts_with_token(text: str) -> bool:
@@ -263,4 +293,37 @@ def plain(value: object) -> object:
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [plain(item) for item in value]
+    return value
+
+
+def same(left: object, right: object) -> bool:
+    """Whether two settings values are the same to a reader: equal, of the same types, keys in any case."""
+    if isinstance(left, Mapping) and isinstance(right, Mapping):
+        upper_left = {str(key).upper(): item for key, item in left.items()}
+        upper_right = {str(key).upper(): item for key, item in right.items()}
+        return upper_left.keys() == upper_right.keys() and all(
+            same(item, upper_right[key]) for key, item in upper_left.items()
+        )
+    if isinstance(left, list | tuple) and isinstance(right, list | tuple):
+        return len(left) == len(right) and all(same(a, b) for a, b in zip(left, right, strict=True))
+    return type(left) is type(right) and left == right
+
+
+def decode_checksums(value: object) -> object:
+    """Decode the guide's JSON text and lower-case hex digests; bad input is left for the validator."""
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(decoded, str):
+            return value
+        value = decoded
+    if isinstance(value, Mapping):
+        return {
+            size: checksum.lower()
+            if isinstance(checksum, str) and placeholders.is_hex_digest(checksum)
+            else checksum
+            for size, checksum in value.items()
+        }
     return value

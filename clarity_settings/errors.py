@@ -26,6 +26,10 @@ class SsmUnavailableError(ClaritySettingsError):
     """SSM could not be read and the caller asked for errors instead of a silent fallback."""
 
 
+class PublishError(ClaritySettingsError):
+    """Publishing stopped partway: the message names the parameters written and those not written."""
+
+
 class InvalidSettingError(ClaritySettingsError, ValidationError):  # type: ignore[misc]
     """A validator rejected a setting; also a dynaconf ValidationError so dynaconf code catches it."""
 

@@ -1,158 +1,291 @@
-"""Settings as files and variables: .env, TOML and JSON read as SSM parameter names, and written back out.
+"""Settings files as typed settings, read the way the library loads them, and files that load back the same.
 
-A parameter name here is relative to the prefix, lower case, '/' between levels
-(``database/password``). Values travel as text; a non-text value carries a dynaconf typing token
-(``@int 8``) so it reads back as the same type, except the settings declared JSON, which travel
-as plain JSON text as the guide stores them.
+A setting is named by its levels, ``("DATABASE", "PASSWORD")``. A .env file is read as the
+environment loader reads its variables (``CLARITY_*`` typed the TOML way, the guide's three names as
+text, the five typing tokens honoured everywhere); a TOML or JSON file as dynaconf reads a settings
+file ([default] overlaid with the environment's section, typing tokens evaluated at every depth).
+A line or key that no load would use as a setting, or that SSM cannot carry, is not carried: it
+comes back as a Skipped with the reason, so no command drops anything in silence.
 """
 
 from __future__ import annotations
 
+import datetime
+import io
 import json
+import math
+import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from dotenv import dotenv_values
-from dynaconf.utils.parse_conf import parse_with_toml
+from dotenv.parser import parse_stream
 
 from clarity_settings import data_values, names
 from clarity_settings.errors import ConfigurationError
 
+Levels = tuple[str, ...]
+
 _PREFIX: Final = names.VARIABLE_PREFIX
 _ENV_ESCAPES: Final = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NAME_LEVEL: Final = re.compile(r"[A-Za-z0-9_]+")
+_TEMPLATE: Final = (
+    "holds a dynaconf template or lookup (@format, @jinja, @get, ...), which only a settings file "
+    "evaluates; SSM values are data"
+)
 
 
-def read_parameters(path: Path, env: str) -> dict[str, str]:
-    """A .env, TOML or JSON file as parameter name → text, ready to compare with or put in SSM.
+@dataclass(frozen=True)
+class Skipped:
+    """A line or key that a command does not carry, and why."""
 
-    A TOML or JSON file laid out in environments ([default], [production], ...) gives its
-    [default] values overlaid with those of env.
-    """
+    where: str
+    reason: str
+
+
+@dataclass
+class FileSettings:
+    """A file's settings by levels (tables split where SSM names can hold their keys), and what is skipped."""
+
+    values: dict[Levels, object] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+class _NotCarriedError(Exception):
+    """A value SSM cannot carry with its type; the message is the reason."""
+
+
+def read_settings(path: Path, env: str) -> FileSettings:
+    """A .env, TOML or JSON file as the typed settings the library would load from it."""
     kind = file_kind(path)
-    try:
-        if kind == "dotenv":
-            values = dotenv_values(path, interpolate=False)
-            return _from_variables({k: v for k, v in values.items() if v is not None})
-        data = (
-            tomllib.loads(path.read_text("utf-8")) if kind == "toml" else json.loads(path.read_text("utf-8"))
-        )
-    except (OSError, ValueError) as error:
-        raise ConfigurationError(f"{path} cannot be read as {kind} ({type(error).__name__})") from None
-    if not isinstance(data, Mapping):
-        raise ConfigurationError(f"{path} must hold an object of settings")
-    return flatten(_environment_view(data, env))
-
-
-def _environment_view(data: Mapping[str, Any], env: str) -> Mapping[str, Any]:
-    sections = {str(key).lower(): value for key, value in data.items()}
-    if env.lower() not in sections and "default" not in sections:
-        return data
-    if not all(isinstance(value, Mapping) for value in sections.values()):
-        return data
-    return {**sections.get("default", {}), **sections.get(env.lower(), {})}
+    text = _text_of(path)
+    if kind == "dotenv":
+        return _dotenv_settings(path, text)
+    data = _decoded(path, kind, text)
+    found = FileSettings()
+    for key, value in _environment_view(data, env, path, found).items():
+        _add_file_setting(found, str(key), value, f"{path}: {key}")
+    return found
 
 
 def file_kind(path: Path) -> str:
-    """dotenv, toml or json, from the file name."""
-    if path.name == ".env" or path.suffix == ".env":
+    """dotenv, toml or json, from the file name (.env, .env.<name> and <name>.env are dotenv)."""
+    if path.name == ".env" or path.name.startswith(".env.") or path.suffix == ".env":
         return "dotenv"
     if path.suffix in {".toml", ".json"}:
         return path.suffix[1:]
-    raise ConfigurationError(f"{path} must be a .env, .toml or .json file")
+    raise ConfigurationError(f"{path} must be a .env (or .env.<name>), .toml or .json file")
 
 
-def _from_variables(variables: Mapping[str, str]) -> dict[str, str]:
-    """The guide's names and CLARITY_* settings (not the control variables) as parameter names."""
-    found: dict[str, str] = {}
-    for variable, value in variables.items():
-        if variable in names.GUIDE_VARIABLES:
-            found[variable.lower()] = value
-        elif variable.startswith(_PREFIX) and variable[len(_PREFIX) :].upper() not in names.CONTROL_SETTINGS:
-            found[variable[len(_PREFIX) :].lower().replace("__", "/")] = value
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigurationError(
+            f"{path} is not valid UTF-8 (byte {error.start}); save it as UTF-8"
+        ) from None
+
+
+def _decoded(path: Path, kind: str, text: str) -> Mapping[str, Any]:
+    """The file's data; a syntax error names the file and line, never the text there."""
+    try:
+        data = tomllib.loads(text) if kind == "toml" else json.loads(text, parse_constant=_no_constant)
+    except tomllib.TOMLDecodeError as error:
+        reason, _, position = str(error).partition(" (at ")
+        raise ConfigurationError(f"{path} is not valid TOML ({reason}, {position.rstrip(')')})") from None
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(
+            f"{path} is not valid JSON ({error.msg}, line {error.lineno}, column {error.colno})"
+        ) from None
+    if not isinstance(data, Mapping):
+        raise ConfigurationError(f"{path} must hold an object of settings")
+    return data
+
+
+def _no_constant(name: str) -> object:
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
+
+
+def _environment_view(
+    data: Mapping[str, Any], env: str, path: Path, found: FileSettings
+) -> Mapping[str, Any]:
+    """dynaconf's view of a file laid out in environments: [default], then the environment's section."""
+    sections = {str(key).lower(): value for key, value in data.items()}
+    env = env.lower()
+    if env not in sections and "default" not in sections:
+        return data
+    if not all(isinstance(value, Mapping) for value in sections.values()):
+        return data
+    for other in sorted(set(sections) - {"default", env}):
+        reason = f"another environment's section (this reads {env})"
+        found.skipped.append(Skipped(f"{path}: [{other}]", reason))
+    return {**sections.get("default", {}), **sections.get(env, {})}
+
+
+def _add_file_setting(found: FileSettings, key: str, value: object, where: str) -> None:
+    """A top-level key of a TOML or JSON file: dynaconf upper-cases it and nests it at '__'."""
+    levels = tuple(key.upper().split("__"))
+    problem = _setting_name_problem(levels)
+    if problem is None:
+        try:
+            typed = _evaluated(value, label=where)
+        except _NotCarriedError as reason:
+            problem = str(reason)
+    if problem is not None:
+        found.skipped.append(Skipped(where, problem))
+        return
+    _place(found.values, levels, typed)
+
+
+def _setting_name_problem(levels: Levels) -> str | None:
+    """Why a setting name cannot be published: a control setting, a dynaconf option, or no SSM name for it."""
+    if levels[0] in names.CONTROL_SETTINGS and len(levels) == 1:
+        return (
+            f"a control setting: it says how settings are read, so it is not published "
+            f"(set {names.control_variable(levels[0])} where the service runs)"
+        )
+    problem = data_values.name_problem(levels)
+    if problem is not None:
+        return f"not a setting: the name {problem}"
+    if not all(_NAME_LEVEL.fullmatch(level) and "__" not in level for level in levels):
+        return "a name no SSM parameter maps to (parameter names give letters, digits and '_' between them)"
+    return None
+
+
+def _evaluated(value: object, *, label: str) -> object:
+    """A settings-file value as dynaconf evaluates it: typing tokens at every depth, data otherwise."""
+    if isinstance(value, str):
+        if _evaluates(value):
+            raise _NotCarriedError(_TEMPLATE)
+        return data_values.parse(value, label=label)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _NotCarriedError("not a finite number, which SSM cannot carry typed")
+    if isinstance(value, datetime.date | datetime.time):
+        raise _NotCarriedError(
+            "a TOML date or time, which SSM cannot carry typed; quote it to publish it as text"
+        )
+    if isinstance(value, list):
+        return [_evaluated(item, label=label) for item in value]
+    if isinstance(value, Mapping):
+        if any(str(key).lower() in data_values.MERGE_MARKERS for key in value):
+            raise _NotCarriedError(
+                "uses dynaconf's merge marker, which SSM values never carry; write the whole value"
+            )
+        return {str(key): _evaluated(item, label=label) for key, item in value.items()}
+    return value
+
+
+def _evaluates(text: str) -> bool:
+    """Whether dynaconf runs text as a template or lookup: any token but the typing ones, even after @str."""
+    rest = text.removeprefix("@str ")
+    return data_values.starts_with_token(rest) and rest.partition(" ")[0] not in data_values.TYPING_TOKENS
+
+
+def _place(values: dict[Levels, object], levels: Levels, value: object) -> None:
+    """A setting as parameters: a table whose keys SSM names can hold is split, anything else is one value."""
+    if _splits(levels, value):
+        assert isinstance(value, Mapping)  # noqa: S101 - _splits checked it
+        for key, item in value.items():
+            _place(values, (*levels, str(key).upper()), item)
+    else:
+        values[levels] = value
+
+
+def _splits(levels: Levels, value: object) -> bool:
+    if not isinstance(value, Mapping) or not value or levels == (names.CHECKSUMS,):
+        return False
+    keys = [str(key).upper() for key in value]
+    return len(set(keys)) == len(keys) and all(
+        "__" not in key and _NAME_LEVEL.fullmatch(key) and not data_values.is_dynaconf_option(key)
+        for key in keys
+    )
+
+
+def _dotenv_settings(path: Path, text: str) -> FileSettings:
+    """A .env file's variables as the environment loader reads them; the last line for a name wins."""
+    skipped: list[tuple[int, Skipped]] = []
+    lines: dict[str, tuple[int, str]] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            skipped.append((line, Skipped(f"{path}:{line}", "not a NAME=value line")))
+        elif binding.key is not None and binding.value is None:
+            skipped.append((line, Skipped(f"{path}:{line} {binding.key}", "has no value (no '=')")))
+        elif binding.key is not None and binding.value is not None:
+            lines[binding.key] = (line, binding.value)
+    values: dict[Levels, object] = {}
+    for variable, (line, value) in sorted(lines.items(), key=lambda item: item[0].startswith(_PREFIX)):
+        where = f"{path}:{line} {variable}"
+        reason = _variable_problem(variable, lines)
+        if reason is not None:
+            skipped.append((line, Skipped(where, reason)))
+            continue
+        guide = variable in names.GUIDE_VARIABLES
+        levels = (variable,) if guide else data_values.setting_levels(variable[len(_PREFIX) :])
+        untyped = str if guide else data_values.variable_typed
+        values[levels] = data_values.parse(value, label=where, untyped=untyped)
+    return FileSettings(values, [entry for _, entry in sorted(skipped, key=lambda item: item[0])])
+
+
+def _variable_problem(variable: str, variables: Mapping[str, object]) -> str | None:
+    """Why a .env variable is not a setting the library reads."""
+    if variable in names.GUIDE_VARIABLES:
+        winner = _PREFIX + variable
+        return f"{winner} in the same file wins over it" if winner in variables else None
+    if not variable.startswith(_PREFIX):
+        return (
+            f"not a setting: the library reads {_PREFIX}* variables and "
+            f"{', '.join(names.GUIDE_VARIABLES)} (rename it {_PREFIX}{variable} to publish it)"
+        )
+    return _setting_name_problem(data_values.setting_levels(variable[len(_PREFIX) :]))
+
+
+def leaves(settings: Mapping[str, Any], base: Levels = ()) -> dict[Levels, object]:
+    """Loaded settings (top-level names to values) by levels, tables split as a file's are."""
+    found: dict[Levels, object] = {}
+    for key, value in settings.items():
+        _place(found, (*base, str(key).upper()), data_values.plain(value))
     return found
 
 
-def flatten(data: Mapping[str, Any]) -> dict[str, str]:
-    """Nested settings as parameter names and texts; declared JSON settings stay whole."""
-    return {name: as_text(name, value) for name, value in leaves(data).items()}
+def variable_name(levels: Levels) -> str:
+    """The variable for a setting: the guide's unprefixed names as they are, else CLARITY_<A>__<B>."""
+    if len(levels) == 1 and levels[0] in names.GUIDE_VARIABLES:
+        return levels[0]
+    return _PREFIX + "__".join(levels)
 
 
-def leaves(data: Mapping[str, Any], base: str = "") -> dict[str, Any]:
-    """Nested settings as parameter names and raw values, control settings left out."""
-    found: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{base}{str(key).lower()}"
-        if isinstance(value, Mapping) and name.upper() != names.CHECKSUMS:
-            found.update(leaves(value, f"{name}/"))
-        elif base or name.upper() not in names.CONTROL_SETTINGS:
-            found[name] = value
-    return found
+def variables_for(values: Mapping[Levels, object]) -> dict[str, str]:
+    """Settings as the variables that the environment loader reads back to the very same values."""
+    return {variable_name(levels): variable_text(levels, value) for levels, value in values.items()}
 
 
-def as_text(name: str, value: object) -> str:
-    """The text to store for a value, typed with a dynaconf token unless it is text already."""
-    if name.upper() == names.CHECKSUMS or isinstance(value, Mapping | list):
-        text = json.dumps(data_values.plain(value))
-        return text if name.upper() == names.CHECKSUMS else f"@json {text}"
+def variable_text(levels: Levels, value: object) -> str:
+    """A variable's text for value: as a person would write it if that reads back the same, else typed."""
+    untyped = str if variable_name(levels) in names.GUIDE_VARIABLES else data_values.variable_typed
+    natural = _natural_text(value)
+    if natural is not None and _reads_back(natural, value, untyped):
+        return natural
+    return data_values.setting_text(levels, value)
+
+
+def _natural_text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
-        return f"@bool {str(value).lower()}"
-    if isinstance(value, int):
-        return f"@int {value}"
-    if isinstance(value, float):
-        return f"@float {value!r}"
-    return str(value)
-
-
-def environment_variables(settings: Mapping[str, Any]) -> dict[str, str]:
-    """Settings as the environment variables that reproduce them: guide names, else CLARITY_*.
-
-    CLARITY_* values are written the way they are typed back (``4``, ``true``), so only text that
-    would change type needs ``@str``.
-    """
-    return {
-        variable_name(name): _guide_text(name, value)
-        if variable_name(name) == name.upper()
-        else _typed_text(value)
-        for name, value in leaves(settings).items()
-    }
-
-
-def variable_name(name: str) -> str:
-    """The variable for a parameter name: the guide's unprefixed names as they are, else CLARITY_<NAME>."""
-    key = name.upper()
-    return key if key in names.GUIDE_VARIABLES else _PREFIX + key.replace("/", "__")
-
-
-def _typed_text(value: object) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
+        return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    if isinstance(value, str):
-        return value if _reads_back_as_text(value) and not value.startswith("@") else f"@str {value}"
-    return as_text("", value)
+    return None
 
 
-def _guide_text(name: str, value: object) -> str:
-    """The guide's variables are text; one starting with '@' would read as a token, so it keeps @str."""
-    return f"@str {value}" if isinstance(value, str) and value.startswith("@") else as_text(name, value)
-
-
-def variables_for(parameters: Mapping[str, str]) -> dict[str, str]:
-    """Parameter names and texts as environment variables that read back to the same values."""
-    return {
-        variable_name(name): text
-        if variable_name(name) == name.upper() or _reads_back_as_text(text)
-        else f"@str {text}"
-        for name, text in parameters.items()
-    }
-
-
-def _reads_back_as_text(text: str) -> bool:
-    """dynaconf types CLARITY_* values the TOML way: would this text survive as text?"""
-    return text.startswith("@") or isinstance(parse_with_toml(text), str)
+def _reads_back(text: str, value: object, untyped: Any) -> bool:
+    try:
+        return data_values.same(data_values.parse(text, label="", untyped=untyped), value)
+    except (ConfigurationError, ValueError):
+        return False
 
 
 def dotenv_text(variables: Mapping[str, str]) -> str:
@@ -164,63 +297,81 @@ def dotenv_text(variables: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def refuse_unloadable(parameters: Mapping[str, str], prefix: str, *, evaluated: bool) -> None:
-    """Refuse to write a value the service would refuse, and token text into a file dynaconf evaluates.
+def settings_file_text(
+    kind: str, values: Mapping[Levels, object], section: str, sources: Mapping[Levels, str]
+) -> str:
+    """A TOML or JSON settings file with values under [section], protected from dynaconf's evaluation.
 
-    A .env file is read by this library's own parser, like SSM; TOML and JSON settings files are
-    read by dynaconf, which would evaluate a token (evaluated=True).
+    sources name where each value came from, for the message that refuses text dynaconf would run.
     """
-    for name, text in sorted(parameters.items()):
-        label = f"SSM parameter {prefix}/{name}"
-        problem = data_values.name_problem(data_values.setting_levels(name))
-        if problem is not None:
-            raise ConfigurationError(f"{label} {problem}; it is not written to a file")
-        value = data_values.parse(text, label=label)
-        if evaluated and _holds_token(value):
+    protected = {}
+    for levels, value in values.items():
+        try:
+            protected[levels] = _protected(value)
+        except _NotCarriedError:
             raise ConfigurationError(
-                f"{label} holds text that starts with a dynaconf token, which dynaconf would evaluate in a "
-                "TOML or JSON settings file; pull to a .env file instead"
-            )
+                f"{sources.get(levels, '.'.join(levels))} holds text that starts with a dynaconf token, "
+                "which dynaconf would evaluate in a TOML or JSON settings file; pull to a .env file instead"
+            ) from None
+    tree = _tree(protected)
+    if kind == "json":
+        return json.dumps({section: tree}, indent=2, ensure_ascii=False) + "\n"
+    return _toml_table([section], tree)
 
 
-def _holds_token(value: object) -> bool:
+def _protected(value: object) -> object:
+    """value as a settings file must hold it for dynaconf to load value itself (it evaluates '@...')."""
     if isinstance(value, str):
-        return data_values.starts_with_token(value)
-    if isinstance(value, Mapping):
-        return any(_holds_token(item) for item in value.values())
+        if _evaluates(f"@str {value}"):
+            raise _NotCarriedError(_TEMPLATE)
+        return f"@str {value}" if value.startswith("@") else value
+    if value is None:
+        return "@json null"
     if isinstance(value, list):
-        return any(_holds_token(item) for item in value)
-    return False
+        return [_protected(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _protected(item) for key, item in value.items()}
+    return value
 
 
-def toml_text(parameters: Mapping[str, str], section: str) -> str:
-    """A TOML file with the parameters under [section], nested levels as sub-tables."""
-    tables: dict[str, dict[str, str]] = {}
-    for name, value in sorted(parameters.items()):
-        table, _, leaf = name.rpartition("/")
-        tables.setdefault(table, {})[leaf] = value
-    blocks = []
-    for table, values in sorted(tables.items()):
-        header = ".".join(_toml_key(part) for part in [section, *([] if not table else table.split("/"))])
-        body = "\n".join(
-            f"{_toml_key(key)} = {json.dumps(value, ensure_ascii=False)}" for key, value in values.items()
-        )
-        blocks.append(f"[{header}]\n{body}\n")
+def _tree(values: Mapping[Levels, object]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for levels, value in sorted(values.items()):
+        node = tree
+        for level in levels[:-1]:
+            node = node.setdefault(level.lower(), {})
+        node[levels[-1].lower()] = value
+    return tree
+
+
+def _toml_table(path: list[str], table: Mapping[str, Any]) -> str:
+    """A TOML table and its sub-tables; every other value inline."""
+    inline = {key: value for key, value in table.items() if not (isinstance(value, Mapping) and value)}
+    header = ".".join(_toml_key(part) for part in path)
+    lines = [f"[{header}]", *(f"{_toml_key(key)} = {_toml_value(value)}" for key, value in inline.items())]
+    blocks = ["\n".join(lines) + "\n"]
+    blocks += [
+        _toml_table([*path, key], value)
+        for key, value in table.items()
+        if isinstance(value, Mapping) and value
+    ]
     return "\n".join(blocks)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise ConfigurationError(f"a {type(value).__name__} cannot be written to TOML")
 
 
 def _toml_key(key: str) -> str:
     bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
     return key if bare else json.dumps(key, ensure_ascii=False)
-
-
-def nested(parameters: Mapping[str, str]) -> dict[str, Any]:
-    """Parameter names as a nested object, for JSON files."""
-    tree: dict[str, Any] = {}
-    for name, value in sorted(parameters.items()):
-        *tables, leaf = name.split("/")
-        node = tree
-        for table in tables:
-            node = node.setdefault(table, {})
-        node[leaf] = value
-    return tree

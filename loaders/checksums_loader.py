@@ -6,13 +6,11 @@ provenance still names the SSM parameter, variable or file the text came from.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from typing import Any
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import data_values, placeholders, provenance
+from clarity_settings import data_values, provenance
 from clarity_settings.names import CHECKSUMS
 
 
@@ -30,29 +28,9 @@ def load(
     current = obj.store.get(CHECKSUMS)
     if current is None:
         return
-    decoded = decode_checksums(current)
+    decoded = data_values.decode_checksums(current)
     if decoded != current:
         source = provenance.last_source(obj, CHECKSUMS) or SourceMetadata("json", "decoded")
         data_values.refuse_merge_markers(decoded, CHECKSUMS)
         # NOTE: the decoded JSON is data whichever layer gave the text: dynaconf must not evaluate it.
         data_values.set_layer(obj, [((CHECKSUMS,), decoded, source)], validate=validate)
-
-
-def decode_checksums(value: object) -> object:
-    """Decode the guide's JSON text and lower-case hex digests; bad input is left for the validator."""
-    if isinstance(value, str):
-        try:
-            decoded = json.loads(value)
-        except ValueError:
-            return value
-        if isinstance(decoded, str):
-            return value
-        value = decoded
-    if isinstance(value, Mapping):
-        return {
-            size: checksum.lower()
-            if isinstance(checksum, str) and placeholders.is_hex_digest(checksum)
-            else checksum
-            for size, checksum in value.items()
-        }
-    return value

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
-from dynaconf.utils.parse_conf import boolean_fix, parse_with_toml
 
 from clarity_settings import data_values, local_files, names
 from clarity_settings.errors import ConfigurationError
@@ -78,7 +77,7 @@ def _variables() -> list[Found]:
                 raise ConfigurationError(
                     f"The environment variables {other} and {variable} both set {'.'.join(levels)}; unset one"
                 )
-            found.append((variable, levels, _toml_typed))
+            found.append((variable, levels, data_values.variable_typed))
     return sorted(found, key=lambda item: (_is_real(item[0]), item[0].startswith(PREFIX)))
 
 
@@ -90,8 +89,3 @@ def _label(variable: str) -> str:
     """How messages name a variable: with the .env file it came from, if it did."""
     dotenv = local_files.dotenv_file_of(variable)
     return f"The environment variable {variable}" + ("" if dotenv is None else f" from {dotenv}")
-
-
-def _toml_typed(text: str) -> object:
-    """dynaconf's typing of environment variables: TOML literals, anything else stays text."""
-    return parse_with_toml(boolean_fix(text))

@@ -176,10 +176,10 @@ def test_ssm_push_plans_then_applies(cli: Project, ssm_with_secret: Ssm, tmp_pat
         f'API_TOKEN=ignored\nCLARITY_API_TOKEN="{SECRET}"\nCLARITY_DATABASE__PASSWORD="p@ss"\nMODEL_SIGNATURE_KEY="{KEY}"\nCLARITY_USE_SSM=true\n'
     )
     plan = run("ssm", "push", str(source), "--format", "json")
-    assert json.loads(plan.stdout) == [
-        {"name": f"{PREFIX}/api_token", "action": "unchanged"},
-        {"name": f"{PREFIX}/database/password", "action": "add"},
-        {"name": f"{PREFIX}/model_signature_key", "action": "add"},
+    assert [(row["name"], row["action"], row["type"]) for row in json.loads(plan.stdout)] == [
+        (f"{PREFIX}/api_token", "unchanged", "SecureString"),
+        (f"{PREFIX}/database/password", "add", "SecureString"),
+        (f"{PREFIX}/model_signature_key", "add", "SecureString"),
     ]
     assert "dry run: 2 to write; add --apply to write them" in plan.stderr
     assert ssm_with_secret.client.get_parameters_by_path(Path=f"{PREFIX}/database")["Parameters"] == []

@@ -57,14 +57,18 @@ def _expected(error: Exception) -> bool:
 
 def _one_line(error: Exception) -> str:
     """The error in one line; AWS's own message is left out because it can quote a parameter value."""
-    operation = getattr(error, "operation_name", None)
-    if operation is not None and isinstance(error, client.aws_errors()):
-        code = client.error_code(error)
-        hint = _AWS_HINTS.get(code, "check the credentials, the prefix and the IAM policy")
-        return f"{operation} failed ({code}): {hint}"
+    if getattr(error, "operation_name", None) is not None and isinstance(error, client.aws_errors()):
+        return aws_failure(error)
     if isinstance(error, OSError) and error.filename:
         return f"{error.filename}: {error.strerror}"
     return " ".join(str(error).split()) or type(error).__name__
+
+
+def aws_failure(error: Exception) -> str:
+    """An AWS failure as operation, error code and what to do; never AWS's own text."""
+    code = client.error_code(error)
+    hint = _AWS_HINTS.get(code, "check the credentials, the prefix and the IAM policy")
+    return f"{getattr(error, 'operation_name', 'the request')} failed ({code}): {hint}"
 
 
 _AWS_HINTS = {

@@ -10,7 +10,8 @@ import click
 
 from clarity_settings import file_formats
 from clarity_settings.cli.common import active_prefix, console, env_option, prefix_settings, print_json
-from clarity_settings.ssm import local, policy
+from clarity_settings.cli.ssm_commands import report_skipped
+from clarity_settings.ssm import local, policy, write
 
 
 @click.command("iam-policy")
@@ -41,9 +42,11 @@ def local_ssm_command(port: int, seed: Path | None) -> None:
     settings = prefix_settings()
     with local.running(port) as server:
         if seed is not None:
-            server.seed(
-                active_prefix(settings), file_formats.read_parameters(seed, str(settings.current_env))
-            )
+            found = file_formats.read_settings(seed, str(settings.current_env))
+            report_skipped(seed, found.skipped, strict=False)
+            prefix = active_prefix(settings)
+            plan = write.plan(prefix, [], found.values)
+            server.seed(prefix, {change.name: change.text for change in plan})
         for variable, value in server.environment().items():
             click.echo(f"export {variable}={value}")
         click.echo(f"# serving SSM at {server.url}; Ctrl-C stops it", err=True)

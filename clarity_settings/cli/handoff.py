@@ -31,10 +31,14 @@ def export(output: str, name: str | None) -> None:
     if output == "json":
         print_json(data_values.plain(values))
     elif output == "dotenv":
-        click.echo(file_formats.dotenv_text(file_formats.environment_variables(values)), nl=False)
+        click.echo(
+            file_formats.dotenv_text(file_formats.variables_for(file_formats.leaves(values))), nl=False
+        )
     elif output == "k8s-secret":
         click.echo(
-            kubernetes_object("Secret", name or "clarity-secrets", file_formats.environment_variables(values))
+            kubernetes_object(
+                "Secret", name or "clarity-secrets", file_formats.variables_for(file_formats.leaves(values))
+            )
         )
     else:
         click.echo(kubernetes_object("ConfigMap", name or "clarity-config", control_variables(settings)))
@@ -77,7 +81,7 @@ def exec_command(command: tuple[str, ...]) -> None:
     """Run COMMAND with the resolved settings in its environment; its exit code is passed through."""
     environment = {
         **os.environ,
-        **file_formats.environment_variables(handed_on(load_settings(validate=True))),
+        **file_formats.variables_for(file_formats.leaves(handed_on(load_settings(validate=True)))),
     }
     try:
         completed = subprocess.run(list(command), env=environment, check=False)  # noqa: S603 - the user's own command

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from clarity_settings import file_formats, provenance
 from clarity_settings.cli.common import (
     ClarityGroup,
     active_prefix,
+    aws_failure,
     env_option,
     format_option,
     prefix_settings,
@@ -21,7 +21,9 @@ from clarity_settings.cli.common import (
     warn_reveal,
     write_private,
 )
+from clarity_settings.errors import ConfigurationError, PublishError
 from clarity_settings.ssm import read, write
+from clarity_settings.ssm.client import aws_errors
 
 
 @click.group(cls=ClarityGroup)
@@ -105,12 +107,27 @@ def ssm_list(output: str) -> None:
         print_table(["name", "type", "version", "last modified"], [list(row.values()) for row in rows])
 
 
-def _comparison(path: Path) -> tuple[str, dict[str, str], dict[str, str]]:
-    """The prefix, what the file holds and what SSM holds, as parameter names and texts."""
+def _comparison(path: Path, *, strict: bool) -> tuple[str, file_formats.FileSettings, list[read.Parameter]]:
+    """The prefix, FILE's typed settings (what it does not carry said on stderr), SSM's parameters."""
     settings = prefix_settings()
     prefix = active_prefix(settings)
-    wanted = file_formats.read_parameters(path, str(settings.current_env))
-    return prefix, wanted, read.read_values(ssm_client(), prefix)
+    found = file_formats.read_settings(path, str(settings.current_env))
+    report_skipped(path, found.skipped, strict=strict)
+    return prefix, found, read.fetch(ssm_client(), prefix)
+
+
+def report_skipped(path: Path, skipped: list[file_formats.Skipped], *, strict: bool) -> None:
+    """Every line or key not carried, with why, on stderr; with --strict, any of them is an error."""
+    for entry in skipped:
+        click.echo(f"not carried: {entry.where}: {entry.reason}", err=True)
+    if strict and skipped:
+        raise ConfigurationError(
+            f"{len(skipped)} line(s) or key(s) of {path} are not carried (listed above) and --strict is on; "
+            "nothing was written"
+        )
+
+
+_STRICT = click.option("--strict", is_flag=True, help="Fail when any line or key of FILE is not carried.")
 
 
 @ssm.command("push")
@@ -118,24 +135,70 @@ def _comparison(path: Path) -> tuple[str, dict[str, str], dict[str, str]]:
 @click.option(
     "--apply", "apply_changes", is_flag=True, help="Write the changes; without it this is a dry run."
 )
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(list(write.PARAMETER_TYPES)),
+    default=None,
+    help="Store what is written as this type (default: a parameter keeps its type; new ones SecureString).",
+)
+@_STRICT
 @env_option
 @format_option
-def ssm_push(file: Path, apply_changes: bool, output: str) -> None:
-    """Plan (and with --apply, write) a .env, TOML or JSON file as SecureStrings under the prefix."""
-    prefix, wanted, current = _comparison(file)
-    changes = write.plan(current, wanted)
-    if output == "json":
-        print_json([{"name": f"{prefix}/{c.name}", "action": c.action} for c in changes])
-    else:
-        print_table(["parameter", "action"], [(f"{prefix}/{c.name}", c.action) for c in changes])
-    pending = [c for c in changes if c.action != "unchanged"]
+def ssm_push(file: Path, apply_changes: bool, kind: str | None, strict: bool, output: str) -> None:
+    """Plan (with --apply, write) a .env, TOML or JSON file under the prefix, typed as it loads locally."""
+    prefix, found, current = _comparison(file, strict=strict)
+    changes = write.plan(prefix, current, found.values, kind=kind)
+    _print_plan(changes, output)
+    write.refuse_conflicts(changes)
+    pending = [change for change in changes if change.action != "unchanged"]
     if not apply_changes:
         click.echo(f"dry run: {len(pending)} to write; add --apply to write them", err=True)
         return
-    client = ssm_client()
-    for change in pending:
-        write.put(client, f"{prefix}/{change.name}", wanted[change.name], overwrite=True)
+    _apply(pending)
     click.echo(f"applied: {len(pending)} written under {prefix}", err=True)
+
+
+def _print_plan(changes: list[write.Change], output: str) -> None:
+    rows = [
+        {
+            "name": change.name,
+            "action": change.action,
+            "type": change.kind,
+            "previous_type": change.previous_kind,
+        }
+        for change in changes
+    ]
+    if output == "json":
+        print_json(rows)
+        return
+    print_table(
+        ["parameter", "action", "type"],
+        [
+            (row["name"], row["action"], _type_column(change))
+            for row, change in zip(rows, changes, strict=True)
+        ],
+    )
+
+
+def _type_column(change: write.Change) -> str:
+    if change.previous_kind is not None and change.previous_kind != change.kind:
+        return f"{change.previous_kind} -> {change.kind}"
+    return change.kind
+
+
+def _apply(pending: list[write.Change]) -> None:
+    """Write each change; a failure names what was written and what was not, and exits non-zero."""
+    client = ssm_client()
+    for done, change in enumerate(pending):
+        try:
+            write.put(client, change.name, change.text, kind=change.kind, overwrite=True)
+        except aws_errors() as error:
+            written = ", ".join(c.name for c in pending[:done]) or "none"
+            not_written = ", ".join(c.name for c in pending[done:])
+            raise PublishError(
+                f"{aws_failure(error)}; written: {written}; not written: {not_written}"
+            ) from None
 
 
 @ssm.command("pull")
@@ -143,33 +206,36 @@ def ssm_push(file: Path, apply_changes: bool, output: str) -> None:
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @env_option
 def ssm_pull(file: Path, force: bool) -> None:
-    """Write the prefix's parameters to a .env, TOML or JSON file readable only by you (mode 0600)."""
+    """Write the prefix's settings to a .env, TOML or JSON file (mode 0600) that loads back the same."""
     settings = prefix_settings()
     prefix = active_prefix(settings)
-    values = read.read_values(ssm_client(), prefix)
     kind = file_formats.file_kind(file)
-    file_formats.refuse_unloadable(values, prefix, evaluated=kind != "dotenv")
+    parameters = read.fetch(ssm_client(), prefix)
+    entries = read.map_parameters(prefix, parameters)
+    values = {entry.path: read.value_of(entry.parameter) for entry in entries}
     if kind == "dotenv":
         text = file_formats.dotenv_text(file_formats.variables_for(values))
-    elif kind == "toml":
-        text = file_formats.toml_text(values, str(settings.current_env).lower())
     else:
-        text = json.dumps(file_formats.nested(values), indent=2) + "\n"
+        sources = {entry.path: f"SSM parameter {entry.parameter.name}" for entry in entries}
+        text = file_formats.settings_file_text(kind, values, str(settings.current_env).lower(), sources)
     write_private(file, text, replace=force)
-    click.echo(f"pulled {len(values)} parameters from {prefix} into {file}", err=True)
+    click.echo(f"pulled {len(parameters)} parameters from {prefix} into {file}", err=True)
 
 
 @ssm.command("diff")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_STRICT
 @env_option
-def ssm_diff(file: Path) -> None:
-    """Exit 0 when SSM and FILE agree, 1 otherwise, listing the names that differ (never values)."""
-    prefix, wanted, current = _comparison(file)
+def ssm_diff(file: Path, strict: bool) -> None:
+    """Exit 0 when SSM and FILE load the same typed settings, else 1, listing parameters (never values)."""
+    prefix, found, current = _comparison(file, strict=strict)
     differences = [
-        (f"{prefix}/{c.name}", c.action) for c in write.plan(current, wanted) if c.action != "unchanged"
+        (change.action, change.name)
+        for change in write.plan(prefix, current, found.values)
+        if change.action != "unchanged"
     ]
-    differences += [(f"{prefix}/{name}", "only in ssm") for name in sorted(set(current) - set(wanted))]
-    for name, action in differences:
+    differences += [("only in ssm", name) for name in write.only_in_ssm(prefix, current, found.values)]
+    for action, name in differences:
         click.echo(f"{action}: {name}")
     if differences:
         sys.exit(1)

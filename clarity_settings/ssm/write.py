@@ -1,28 +1,39 @@
-"""Publishing to Parameter Store: names under the prefix, plans of what would change, and writes.
+"""Publishing to Parameter Store: names under the prefix, typed plans of what would change, and writes.
 
-The loader only ever reads; this module is what the command line uses to put and compare.
+The loader only ever reads; this module is what the command line uses to put and compare. A plan
+compares typed values (what a service would load), not texts: ``@int 8080`` and a file's ``8080``
+agree, ``false`` the text and ``false`` the boolean do not. An existing parameter keeps its type
+unless the caller asks for another, and a type change is its own action.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from clarity_settings import data_values, names
 from clarity_settings.errors import ConfigurationError
+from clarity_settings.ssm import read
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
 PARAMETER_TYPES: Final = ("SecureString", "String", "StringList")
+DEFAULT_TYPE: Final = "SecureString"
+
+Levels = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Change:
-    """One line of a plan: a relative parameter name and what happens to it."""
+    """One parameter of a plan: full name, what happens to it, its type; the text to store is never shown."""
 
     name: str
     action: str
+    kind: str
+    previous_kind: str | None = None
+    text: str = field(default="", repr=False)
 
 
 def absolute_name(name: str, prefix: str) -> str:
@@ -32,12 +43,132 @@ def absolute_name(name: str, prefix: str) -> str:
     return name if name.startswith("/") else f"{prefix}/{name.lstrip('/')}"
 
 
-def plan(current: Mapping[str, str], wanted: Mapping[str, str]) -> list[Change]:
-    """What putting wanted would do: add, change or leave unchanged each name, sorted by name."""
-    return [
-        Change(name, "unchanged" if current.get(name) == value else "change" if name in current else "add")
-        for name, value in sorted(wanted.items())
-    ]
+def plan(
+    prefix: str,
+    current: Iterable[read.Parameter],
+    wanted: Mapping[Levels, object],
+    *,
+    kind: str | None = None,
+) -> list[Change]:
+    """What publishing wanted would do to each parameter, checked whole before anything is written.
+
+    A value SSM holds in another shape (a table as one @json parameter where the file splits it)
+    is unchanged when it loads the same, and a conflict when it does not: writing beside it would
+    leave parameters that the loader refuses as overlapping.
+    """
+    entries = read.map_parameters(prefix, current)
+    loaded = {entry.path: read.value_of(entry.parameter) for entry in entries}
+    changes: dict[str, Change] = {}
+    for levels, value in sorted(wanted.items()):
+        overlapping = [entry for entry in entries if entry.path != levels and _overlap(entry.path, levels)]
+        if not overlapping:
+            existing = next((entry.parameter for entry in entries if entry.path == levels), None)
+            change = _change(prefix, levels, value, existing, kind)
+            changes[change.name] = change
+        elif not _same_subtree(levels, overlapping, loaded, wanted):
+            for entry in overlapping:
+                parameter = entry.parameter
+                changes[parameter.name] = Change(parameter.name, "conflict", parameter.type, parameter.type)
+    return sorted(changes.values(), key=lambda change: change.name)
+
+
+def only_in_ssm(prefix: str, current: Iterable[read.Parameter], wanted: Iterable[Levels]) -> list[str]:
+    """The parameters that set nothing the file sets: publishing keeps them, and a diff lists them."""
+    covered = list(wanted)
+    return sorted(
+        entry.parameter.name
+        for entry in read.map_parameters(prefix, current)
+        if not any(_overlap(entry.path, levels) for levels in covered)
+    )
+
+
+def refuse_conflicts(changes: Iterable[Change]) -> None:
+    """A plan with a conflict is refused whole, before anything is written."""
+    conflicts = [change.name for change in changes if change.action == "conflict"]
+    if conflicts:
+        raise ConfigurationError(
+            f"SSM parameters {', '.join(conflicts)} hold these settings in another shape (a table as one "
+            "value, or split into parameters) and differ from the file; delete them first "
+            "(ssm delete NAME), then push again; nothing was written"
+        )
+
+
+def _overlap(one: Levels, other: Levels) -> bool:
+    shorter = min(len(one), len(other))
+    return one[:shorter] == other[:shorter]
+
+
+def _same_subtree(
+    levels: Levels,
+    overlapping: list[read.Entry],
+    loaded: Mapping[Levels, object],
+    wanted: Mapping[Levels, object],
+) -> bool:
+    root = min([levels, *(entry.path for entry in overlapping)], key=len)
+    return data_values.same(_subtree(loaded, root), _subtree(wanted, root))
+
+
+def _subtree(values: Mapping[Levels, object], root: Levels) -> object:
+    """The value at root that the settings at and below root make up together."""
+    tree: dict[str, object] = {}
+    for levels, value in values.items():
+        if levels == root:
+            return data_values.plain(value)
+        if levels[: len(root)] == root:
+            node = tree
+            for level in levels[len(root) : -1]:
+                node = node.setdefault(level, {})  # type: ignore[assignment]
+            node[levels[-1]] = value
+    return tree
+
+
+def _change(
+    prefix: str, levels: Levels, value: object, existing: read.Parameter | None, requested: str | None
+) -> Change:
+    name = existing.name if existing is not None else f"{prefix}/{'/'.join(levels).lower()}"
+    kind = requested or (existing.type if existing is not None else DEFAULT_TYPE)
+    text = stored_text(levels, value, kind)
+    if text is None and requested is None:
+        kind, text = DEFAULT_TYPE, stored_text(levels, value, DEFAULT_TYPE)
+    if text is None:
+        raise ConfigurationError(
+            f"{'.'.join(levels)} cannot be a StringList (a list of plain values without commas); "
+            "leave out --type StringList"
+        )
+    if not _loads_same(levels, read.Parameter(name, kind, text, 0), value):
+        raise ConfigurationError(
+            f"{'.'.join(levels)} cannot be stored so that it reads back as the same value"
+        )
+    if existing is None:
+        return Change(name, "add", kind, None, text)
+    unchanged = _loads_same(levels, existing, value)
+    if existing.type != kind:
+        return Change(name, "retype", kind, existing.type, text)
+    return Change(name, "unchanged" if unchanged else "change", kind, existing.type, text)
+
+
+def _loads_same(levels: Levels, parameter: read.Parameter, value: object) -> bool:
+    return data_values.same(comparable(levels, read.value_of(parameter)), comparable(levels, value))
+
+
+def comparable(levels: Levels, value: object) -> object:
+    """A value as its readers see it: the model checksums decoded, as the checksums loader decodes them."""
+    return data_values.decode_checksums(value) if levels == (names.CHECKSUMS,) else data_values.plain(value)
+
+
+def stored_text(levels: Levels, value: object, kind: str) -> str | None:
+    """The text to store so that the loader reads value back, or None if kind cannot hold it.
+
+    The model checksums stay the guide's JSON text; a StringList holds a list of plain values.
+    """
+    if kind != "StringList":
+        return data_values.setting_text(levels, value)
+    if not isinstance(value, list) or not value or isinstance(value, Mapping):
+        return None
+    items = [data_values.text_for(item) for item in value if not isinstance(item, list | Mapping)]
+    if len(items) != len(value) or any("," in item for item in items):
+        return None
+    return ",".join(items)
 
 
 def delete(client: SSMClient, name: str) -> None:
@@ -46,7 +177,7 @@ def delete(client: SSMClient, name: str) -> None:
 
 
 def put(
-    client: SSMClient, name: str, value: str, *, kind: str = "SecureString", overwrite: bool = False
+    client: SSMClient, name: str, value: str, *, kind: str = DEFAULT_TYPE, overwrite: bool = False
 ) -> int:
     """Write one parameter and return its new version."""
     if kind not in PARAMETER_TYPES:

@@ -268,6 +268,8 @@ def variable_text(levels: Levels, value: object) -> str:
     natural = _natural_text(value)
     if natural is not None and _reads_back(natural, value, untyped):
         return natural
+    if isinstance(value, str):
+        return f"@str {value}"
     return data_values.setting_text(levels, value)
 
 

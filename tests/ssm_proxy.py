@@ -95,6 +95,10 @@ class SsmProxy:
         """Let the first number-1 requests through, then apply fault to every later one."""
         self.plan = lambda _op, n: fault if n >= number else None
 
+    def fail_operation_from(self, operation: str, number: int, fault: Fault) -> None:
+        """Let the first number-1 requests of operation through, then apply fault to every later one."""
+        self.plan = lambda op, _n: fault if op == operation and self.requests[operation] >= number else None
+
     def count(self, operation: str) -> int:
         """Return the next request number after recording one for operation."""
         with self._lock:

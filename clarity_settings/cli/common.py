@@ -24,7 +24,7 @@ from rich.text import Text
 from clarity_settings import names, placeholders
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError
 from clarity_settings.settings import ClaritySettings, create_settings
-from clarity_settings.ssm import client, switch
+from clarity_settings.ssm import client, policy, switch
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -67,14 +67,20 @@ def _one_line(error: Exception) -> str:
 def aws_failure(error: Exception) -> str:
     """An AWS failure as operation, error code and what to do; never AWS's own text."""
     code = client.error_code(error)
-    hint = _AWS_HINTS.get(code, "check the credentials, the prefix and the IAM policy")
-    return f"{getattr(error, 'operation_name', 'the request')} failed ({code}): {hint}"
+    operation = str(getattr(error, "operation_name", "the request"))
+    if code == "AccessDeniedException":
+        policy_command = (
+            "iam-policy --write" if f"ssm:{operation}" in policy.PUBLISH_ACTIONS else "iam-policy"
+        )
+        hint = f"the IAM policy does not allow ssm:{operation} ({policy_command} prints one that does)"
+    else:
+        hint = _AWS_HINTS.get(code, "check the credentials, the prefix and the IAM policy")
+    return f"{operation} failed ({code}): {hint}"
 
 
 _AWS_HINTS = {
     "ParameterAlreadyExists": "add --overwrite to replace it",
     "ParameterNotFound": "check the name and the prefix (ssm list shows what exists)",
-    "AccessDeniedException": "the IAM policy does not allow it (iam-policy prints one that does)",
     "ThrottlingException": "SSM is throttling; try again shortly",
 }
 

@@ -22,11 +22,23 @@ from clarity_settings.ssm import local, policy, write
     "--account", default="*", show_default=True, help="The 12-digit account that holds the parameters."
 )
 @click.option("--kms-key", default="*", show_default=True, help="ID or ARN of the key the SecureStrings use.")
+@click.option(
+    "--write",
+    "publish",
+    is_flag=True,
+    help="The policy for publishing (ssm get/put/push/delete), not the service's.",
+)
 @env_option
-def iam_policy(prefix: str | None, partition: str, region: str, account: str, kms_key: str) -> None:
-    """The least-privilege IAM policy for the requests this library makes."""
+def iam_policy(
+    prefix: str | None, partition: str, region: str, account: str, kms_key: str, publish: bool
+) -> None:
+    """The least-privilege IAM policy for the requests a service makes (with --write, publishing too)."""
     path = prefix or active_prefix()
-    print_json(policy.read_policy(path, partition=partition, region=region, account=account, kms_key=kms_key))
+    print_json(
+        policy.read_policy(
+            path, partition=partition, region=region, account=account, kms_key=kms_key, publish=publish
+        )
+    )
 
 
 @click.command("local-ssm")

@@ -1,4 +1,4 @@
-"""The least-privilege IAM policy for exactly the requests this library makes at run time."""
+"""The least-privilege IAM policies: the requests a service makes at run time, and those publishing adds."""
 
 from __future__ import annotations
 
@@ -13,14 +13,25 @@ _REGION = re.compile(r"\*|[a-z]{2}(-[a-z]+)+-[0-9]")
 _KEY_ID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32}")
 _KEY_ARN = re.compile(r"arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/(" + _KEY_ID.pattern + ")")
 DEFAULT_KEY: Final = "*"
+READ_ACTIONS: Final = ("ssm:GetParameters", "ssm:GetParametersByPath")
+PUBLISH_ACTIONS: Final = ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter")
+"""What the command line adds to reading: ssm get, put, push, delete."""
 
 
 def read_policy(
-    prefix: str, *, partition: str = "aws", region: str = "*", account: str = "*", kms_key: str = DEFAULT_KEY
+    prefix: str,
+    *,
+    partition: str = "aws",
+    region: str = "*",
+    account: str = "*",
+    kms_key: str = DEFAULT_KEY,
+    publish: bool = False,
 ) -> dict[str, Any]:
     """SSM reads (by path, and by name for fresh reads) under the prefix; kms:Decrypt only via SSM, for those.
 
-    DescribeParameters is left out on purpose: AWS cannot limit it to a path, and nothing here needs it.
+    With publish, the writes of the command line too (and kms:Encrypt for SecureStrings): a policy for
+    the people or pipelines that publish, never for the service. DescribeParameters is left out on
+    purpose: AWS cannot limit it to a path, and nothing here needs it.
     """
     path = checked_prefix(prefix, "--prefix")
     if _ACCOUNT.fullmatch(account) is None:
@@ -38,15 +49,15 @@ def read_policy(
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "ReadSettingsUnderPrefix",
+                "Sid": "PublishSettingsUnderPrefix" if publish else "ReadSettingsUnderPrefix",
                 "Effect": "Allow",
-                "Action": ["ssm:GetParameters", "ssm:GetParametersByPath"],
+                "Action": [*READ_ACTIONS, *(PUBLISH_ACTIONS if publish else ())],
                 "Resource": [parameters, f"{parameters}/*"],
             },
             {
                 "Sid": "DecryptOnlyTheseParametersThroughSsm",
                 "Effect": "Allow",
-                "Action": ["kms:Decrypt"],
+                "Action": ["kms:Decrypt", *(["kms:Encrypt"] if publish else [])],
                 "Resource": [key_arn(kms_key, partition=partition, region=region, account=account)],
                 "Condition": conditions,
             },

@@ -1,0 +1,359 @@
+"""ssm push, pull and diff tell the truth: exact typed round trips, nothing dropped silently, all or nothing.
+
+Every round trip is judged by the library's own loads: a file loaded locally, the prefix loaded
+from moto's server over HTTP, each through create_settings(), compared by type and value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from clarity_settings import create_settings, data_values, file_formats, local_files, names
+from clarity_settings.cli import main
+from clarity_settings.errors import ConfigurationError
+from clarity_settings.ssm.switch import SsmContext
+from tests.conftest import PREFIX, Ssm
+from tests.ssm_proxy import ACCESS_DENIED
+
+_prefixes = itertools.count()
+FORMATS = ("app.env", "publish.toml", "publish.json")
+
+
+def run(*args: str) -> Result:
+    """The command in this process, as a user types it."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def workdir(ssm_on: Ssm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """SSM on, commands started in an empty project directory."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@contextmanager
+def own_prefix() -> Iterator[str]:
+    """A prefix no other example has used, active for the commands and the loads within."""
+    prefix = f"/roundtrip/n{next(_prefixes)}"
+    os.environ["CLARITY_SSM_PREFIX"] = prefix
+    try:
+        yield prefix
+    finally:
+        del os.environ["CLARITY_SSM_PREFIX"]
+
+
+@contextmanager
+def process_environment() -> Iterator[None]:
+    """A local .env load copies its variables into os.environ; put the environment back afterwards."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        local_files.forget_dotenv()
+
+
+def load_file(path: Path, keys: list[str]) -> dict[str, Any]:
+    """What the library loads from one file with SSM off, for the given top-level keys."""
+    with process_environment():
+        if file_formats.file_kind(path) == "dotenv":
+            options: dict[str, Any] = {"settings_files": [], "dotenv_path": str(path)}
+        else:
+            options = {"settings_files": [str(path)], "load_dotenv": False}
+        settings = create_settings(
+            root_path=str(path.parent), ssm_context=SsmContext(use_ssm=False), **options
+        )
+        return {key: data_values.plain(settings.get(key)) for key in keys}
+
+
+def load_ssm(prefix: str, keys: list[str]) -> dict[str, Any]:
+    """What the library loads from the prefix alone."""
+    settings = create_settings(
+        settings_files=[], load_dotenv=False, ssm_context=SsmContext(use_ssm=True, prefix=prefix)
+    )
+    try:
+        return {key: data_values.plain(settings.get(key)) for key in keys}
+    finally:
+        settings.close()
+
+
+def assert_same(left: dict[str, Any], right: dict[str, Any]) -> None:
+    assert left.keys() == right.keys()
+    for key, value in left.items():
+        assert data_values.same(value, right[key]), key
+
+
+def write_file(path: Path, values: dict[str, Any]) -> None:
+    """A file holding values, written as the library writes pulled files."""
+    levels = file_formats.leaves(values)
+    if file_formats.file_kind(path) == "dotenv":
+        path.write_text(file_formats.dotenv_text(file_formats.variables_for(levels)), encoding="utf-8")
+    else:
+        kind = path.suffix[1:]
+        path.write_text(file_formats.settings_file_text(kind, levels, "development", {}), encoding="utf-8")
+
+
+# NOTE: what users write: text that looks like a number, a boolean or a token, '$', quotes,
+# newlines, unicode; numbers, booleans, null, lists and nested tables.
+LOOKALIKES = st.sampled_from(
+    ["8080", "false", "true", "0123", "1e3", "@int 3", "@str x", "@json [1]", "${HOME}", "pa$$word${HOME}x",
+     'a "quoted" \\ line', "two\nlines", "tab\there", "", " padded ", "@", "naïve ☃", "a,b,c", "null"]
+)  # fmt: skip
+TEXT = st.one_of(
+    LOOKALIKES, st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
+)
+SCALARS = st.one_of(
+    TEXT,
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+)
+NAMES = st.from_regex(r"[a-z][a-z0-9]{0,5}(_[a-z0-9]{1,3})?", fullmatch=True)
+VALUES = st.one_of(
+    SCALARS,
+    st.lists(SCALARS, max_size=4),
+    st.dictionaries(NAMES, st.one_of(SCALARS, st.lists(SCALARS, max_size=3)), max_size=3),
+)
+SETTINGS = st.dictionaries(NAMES.map(lambda name: f"s_{name}"), VALUES, min_size=1, max_size=5)
+
+
+def writable(values: dict[str, Any], kind: str) -> bool:
+    """Whether a file of this kind can hold values: only .env holds text dynaconf would evaluate elsewhere."""
+    if kind == "env":
+        return True
+    try:
+        file_formats.settings_file_text(kind, file_formats.leaves(values), "development", {})
+    except ConfigurationError:
+        return False
+    return True
+
+
+ROUND_TRIP = settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@ROUND_TRIP
+@given(values=SETTINGS)
+def test_push_then_load_gives_what_the_file_gives_locally_and_diff_agrees(
+    workdir: Path, name: str, values: dict[str, Any]
+) -> None:
+    kind = name.rpartition(".")[2]
+    assume(writable(values, kind))
+    source = workdir / name
+    write_file(source, values)
+    keys = [key.upper() for key in values]
+    local = load_file(source, keys)
+    assert_same(local, {key.upper(): data_values.plain(value) for key, value in values.items()})
+    with own_prefix() as prefix:
+        assert run("ssm", "push", name, "--apply").exit_code == 0
+        assert_same(load_ssm(prefix, keys), local)
+        assert run("ssm", "diff", name).exit_code == 0
+
+
+@ROUND_TRIP
+@given(values=SETTINGS, target=st.sampled_from(["pulled.env", "pulled.toml", "pulled.json"]))
+def test_pull_then_load_gives_what_ssm_gives_and_diff_is_clean(
+    workdir: Path, values: dict[str, Any], target: str
+) -> None:
+    kind = target.rpartition(".")[2]
+    assume(writable(values, kind))
+    source = workdir / "source.env"
+    write_file(source, values)
+    keys = [key.upper() for key in values]
+    with own_prefix() as prefix:
+        assert run("ssm", "push", "source.env", "--apply").exit_code == 0
+        pulled = run("ssm", "pull", target, "--force")
+        assert pulled.exit_code == 0, pulled.stderr
+        assert_same(load_file(workdir / target, keys), load_ssm(prefix, keys))
+        assert run("ssm", "diff", target).exit_code == 0
+
+
+@ROUND_TRIP
+@given(
+    texts=st.dictionaries(NAMES.map(lambda name: f"CLARITY_S_{name.upper()}"), TEXT, min_size=1, max_size=5)
+)
+def test_any_dotenv_text_publishes_as_the_value_it_loads_as(workdir: Path, texts: dict[str, str]) -> None:
+    source = workdir / "raw.env"
+    source.write_text(file_formats.dotenv_text(texts), encoding="utf-8")
+    keys = [variable.removeprefix("CLARITY_") for variable in texts]
+    try:
+        local = load_file(source, keys)
+    except ConfigurationError:
+        assume(False)
+    with own_prefix() as prefix:
+        assert run("ssm", "push", "raw.env", "--apply").exit_code == 0
+        assert_same(load_ssm(prefix, keys), local)
+
+
+@pytest.mark.parametrize(
+    ("ssm_text", "file_line", "agree"),
+    [
+        ("false", "CLARITY_DEBUG=false", False),
+        ("@bool false", "CLARITY_DEBUG=false", True),
+        ("8080", "CLARITY_DEBUG=8080", False),
+        ("@int 8080", "CLARITY_DEBUG=8080", True),
+        ("8080", 'CLARITY_DEBUG="@str 8080"', True),
+        ("@float 8080.0", "CLARITY_DEBUG=8080", False),
+    ],
+)
+def test_diff_agrees_exactly_when_the_typed_values_agree(
+    workdir: Path, ssm_on: Ssm, ssm_text: str, file_line: str, agree: bool
+) -> None:
+    ssm_on.put(f"{PREFIX}/debug", ssm_text)
+    (workdir / "app.env").write_text(file_line + "\n")
+    result = run("ssm", "diff", "app.env")
+    assert result.exit_code == (0 if agree else 1)
+    assert result.stdout == (f"app.env and {PREFIX} agree\n" if agree else f"change: {PREFIX}/debug\n")
+
+
+def test_every_line_not_carried_is_named_with_its_reason(workdir: Path, ssm_on: Ssm) -> None:
+    (workdir / "app.env").write_text(
+        "# a comment\nDATABASE_URL=postgres://db\nCLARITY_USE_SSM=true\nCLARITY_SSM_PREFIX=/x\n"
+        "MODEL_SIGNATURE_KEY=guide-key-overridden-by-the-prefixed-one\n"
+        "CLARITY_MODEL_SIGNATURE_KEY=prefixed-key-that-wins-0123456789abcdef\nNO_VALUE\n"
+        "CLARITY_ENV_FOR_DYNACONF=production\nCLARITY_KEPT=1\n"
+    )
+    result = run("ssm", "push", "app.env")
+    assert result.stderr.splitlines() == [
+        "not carried: app.env:2 DATABASE_URL: not a setting: the library reads CLARITY_* variables and "
+        "MODEL_SIGNATURE_KEY, MODEL_SIGNATURE_KEY_PREVIOUS, EXPECTED_MODEL_CHECKSUMS "
+        "(rename it CLARITY_DATABASE_URL to publish it)",
+        "not carried: app.env:3 CLARITY_USE_SSM: a control setting: it says how settings are read, so it "
+        "is not published (set CLARITY_USE_SSM where the service runs)",
+        "not carried: app.env:4 CLARITY_SSM_PREFIX: a control setting: it says how settings are read, so "
+        "it is not published (set CLARITY_SSM_PREFIX where the service runs)",
+        "not carried: app.env:5 MODEL_SIGNATURE_KEY: CLARITY_MODEL_SIGNATURE_KEY in the same file wins "
+        "over it",
+        "not carried: app.env:7 NO_VALUE: has no value (no '=')",
+        "not carried: app.env:8 CLARITY_ENV_FOR_DYNACONF: not a setting: the name maps to ENV_FOR_DYNACONF, "
+        "a dynaconf option, which clarity-settings takes only from code (and the environment only from "
+        "ENV_FOR_DYNACONF)",
+        "dry run: 2 to write; add --apply to write them",
+    ]
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == [
+        f"{PREFIX}/kept",
+        f"{PREFIX}/model_signature_key",
+    ]
+    strict = run("ssm", "push", "app.env", "--apply", "--strict")
+    assert strict.exit_code == 1
+    assert strict.stderr.splitlines()[-1] == (
+        "error: 6 line(s) or key(s) of app.env are not carried (listed above) and --strict is on; "
+        "nothing was written"
+    )
+    assert ssm_on.client.get_parameters_by_path(Path=PREFIX)["Parameters"] == []
+
+
+def test_toml_keys_not_carried_are_named_and_diff_strict_fails_on_them(workdir: Path, ssm_on: Ssm) -> None:
+    (workdir / "publish.toml").write_text(
+        '[default]\nkept = 1\nssm_prefix = "/x"\nwhen = 2026-01-01\n'
+        'greeting = "@format hello {this.KEPT}"\nodd-name = 2\n[production]\nkept = 2\n'
+    )
+    result = run("ssm", "diff", "publish.toml")
+    assert result.stderr.splitlines() == [
+        "not carried: publish.toml: [production]: another environment's section (this reads development)",
+        "not carried: publish.toml: ssm_prefix: a control setting: it says how settings are read, so it is "
+        "not published (set CLARITY_SSM_PREFIX where the service runs)",
+        "not carried: publish.toml: when: a TOML date or time, which SSM cannot carry typed; quote it to "
+        "publish it as text",
+        "not carried: publish.toml: greeting: holds a dynaconf template or lookup (@format, @jinja, @get, "
+        "...), which only a settings file evaluates; SSM values are data",
+        "not carried: publish.toml: odd-name: a name no SSM parameter maps to (parameter names give "
+        "letters, digits and '_' between them)",
+    ]
+    assert (result.exit_code, result.stdout) == (1, f"add: {PREFIX}/kept\n")
+    assert run("ssm", "diff", "publish.toml", "--strict").exit_code == 1
+
+
+def test_null_and_empty_values_are_published_and_load_back(workdir: Path, ssm_on: Ssm) -> None:
+    (workdir / "publish.json").write_text(json.dumps({"development": {"nothing": None, "empty": ""}}))
+    assert run("ssm", "push", "publish.json", "--apply").exit_code == 0
+    assert load_ssm(PREFIX, ["NOTHING", "EMPTY"]) == {"NOTHING": None, "EMPTY": ""}
+    (workdir / "app.env").write_text('CLARITY_EMPTY=\nCLARITY_NOTHING="@json null"\n')
+    assert run("ssm", "diff", "app.env").exit_code == 0
+
+
+def test_a_failed_write_names_what_was_written_and_what_was_not(workdir: Path, ssm_on: Ssm) -> None:
+    (workdir / "app.env").write_text("".join(f"CLARITY_K{i}=v{i}\n" for i in range(5)))
+    ssm_on.proxy.fail_operation_from("PutParameter", 3, ACCESS_DENIED)
+    result = run("ssm", "push", "app.env", "--apply")
+    written = ", ".join(f"{PREFIX}/k{i}" for i in range(2))
+    not_written = ", ".join(f"{PREFIX}/k{i}" for i in range(2, 5))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: PutParameter failed (AccessDeniedException): the IAM policy does not allow ssm:PutParameter "
+        f"(iam-policy --write prints one that does); written: {written}; not written: {not_written}"
+    )
+    stored = ssm_on.client.get_parameters_by_path(Path=PREFIX)["Parameters"]
+    assert sorted(parameter["Name"] for parameter in stored) == [f"{PREFIX}/k0", f"{PREFIX}/k1"]
+
+
+def test_a_value_that_cannot_be_stored_stops_the_push_before_any_write(workdir: Path, ssm_on: Ssm) -> None:
+    (workdir / "app.env").write_text('CLARITY_A=1\nCLARITY_B="@int x"\nCLARITY_C=3\n')
+    result = run("ssm", "push", "app.env", "--apply")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (
+        1,
+        "error: app.env:2 CLARITY_B has @int but what follows is not a whole number; store the plain "
+        "value, or put '@str ' in front to keep text that starts with '@'",
+    )
+    assert ssm_on.client.get_parameters_by_path(Path=PREFIX)["Parameters"] == []
+
+
+def types_of(ssm: Ssm) -> dict[str, str]:
+    stored = ssm.client.get_parameters_by_path(Path=PREFIX, Recursive=True)["Parameters"]
+    return {parameter["Name"].rpartition("/")[2]: parameter["Type"] for parameter in stored}
+
+
+def test_a_parameter_keeps_its_type_and_a_type_change_is_its_own_action(workdir: Path, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/hosts", "h1,h2,h3", kind="StringList")
+    ssm_on.put(f"{PREFIX}/region", "eu-west-1", kind="String")
+    assert run("ssm", "pull", "settings.toml").exit_code == 0
+    edited = (workdir / "settings.toml").read_text().replace('"h3"', '"h4"').replace("eu-west-1", "eu-west-2")
+    (workdir / "settings.toml").write_text(edited)
+    assert run("ssm", "push", "settings.toml", "--apply").exit_code == 0
+    assert types_of(ssm_on) == {"hosts": "StringList", "region": "String"}
+    assert load_ssm(PREFIX, ["HOSTS", "REGION"]) == {"HOSTS": ["h1", "h2", "h4"], "REGION": "eu-west-2"}
+    (workdir / "settings.toml").write_text(edited.replace('"h4"', '"h,4"'))
+    plan = json.loads(run("ssm", "push", "settings.toml", "--format", "json").stdout)
+    assert {row["name"]: (row["action"], row["previous_type"], row["type"]) for row in plan} == {
+        f"{PREFIX}/hosts": ("retype", "StringList", "SecureString"),
+        f"{PREFIX}/region": ("unchanged", "String", "String"),
+    }
+    forced = json.loads(run("ssm", "push", "settings.toml", "--type", "String", "--format", "json").stdout)
+    assert [row["action"] for row in forced] == ["retype", "unchanged"]
+
+
+def test_a_table_stored_whole_that_differs_is_a_conflict_refused_before_writing(
+    workdir: Path, ssm_on: Ssm
+) -> None:
+    ssm_on.put(f"{PREFIX}/database", '@json {"host": "a", "port": 1}')
+    (workdir / "same.json").write_text(json.dumps({"development": {"database": {"host": "a", "port": 1}}}))
+    assert run("ssm", "diff", "same.json").exit_code == 0
+    (workdir / "other.json").write_text(json.dumps({"development": {"database": {"host": "b", "port": 1}}}))
+    assert run("ssm", "diff", "other.json").stdout == f"conflict: {PREFIX}/database\n"
+    pushed = run("ssm", "push", "other.json", "--apply")
+    assert pushed.exit_code == 1
+    assert pushed.stderr.splitlines()[-1].startswith(f"error: SSM parameters {PREFIX}/database hold these")
+    assert types_of(ssm_on) == {"database": "SecureString"}
+
+
+def test_a_signature_key_in_the_guides_variable_reads_back_as_text(workdir: Path, ssm_on: Ssm) -> None:
+    key = "@int-key-" + "k" * 30
+    ssm_on.put(f"{PREFIX}/model_signature_key", f"@str {key}")
+    assert run("ssm", "pull", ".env.development").exit_code == 0
+    assert (workdir / ".env.development").read_text() == f'{names.SIGNATURE_KEY}="@str {key}"\n'
+    assert run("ssm", "diff", ".env.development").exit_code == 0

@@ -12,6 +12,7 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -263,12 +264,57 @@ def test_export_kubernetes_objects_in_the_guides_shapes(cli: Project, ssm_with_s
     assert config["metadata"]["name"] == "app-config"
 
 
-def test_exec_passes_settings_and_the_exit_code(cli: Project, ssm_with_secret: Ssm) -> None:
-    code = f"import os, sys; sys.exit(0 if os.environ['CLARITY_API_TOKEN'] == {SECRET!r} else 3)"
-    assert run("exec", "--", sys.executable, "-c", code).exit_code == 0
-    assert run("exec", "--", sys.executable, "-c", "import sys; sys.exit(7)").exit_code == 7
-    missing = run("exec", "--", "no-such-command-here")
-    assert (missing.exit_code, missing.stderr) == (1, "error: no-such-command-here: command not found\n")
+def exec_process(project: Project, *command: str, **popen: Any) -> subprocess.Popen[str]:
+    """`clarity-settings exec -- COMMAND` as a real process in the project, SSM off, one setting set."""
+    environment = {**os.environ, "CLARITY_USE_SSM": "false", "CLARITY_API_TOKEN": SECRET}
+    return subprocess.Popen(
+        [sys.executable, "-m", "clarity_settings", "exec", "--", *command],
+        cwd=project.root,
+        env=environment,
+        text=True,
+        **popen,
+    )
+
+
+def test_exec_becomes_the_command_with_the_settings_and_its_exit_status(cli: Project) -> None:
+    token_passed = f"os.environ['CLARITY_API_TOKEN'] == {SECRET!r}"
+    code = f"import os, sys; print(os.getpid()); sys.exit(7 if {token_passed} else 3)"
+    process = exec_process(cli, sys.executable, "-c", code, stdout=subprocess.PIPE)
+    output, _ = process.communicate(timeout=60)
+    assert (process.returncode, int(output)) == (7, process.pid)
+
+
+HANDLES_SIGNALS = """
+import signal, sys
+for name in ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
+    signal.signal(getattr(signal, name), lambda number, frame: sys.exit(100 + number))
+print("ready", flush=True)
+signal.pause()
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"])
+def test_exec_hands_every_signal_to_the_command(cli: Project, name: str) -> None:
+    process = exec_process(cli, sys.executable, "-c", HANDLES_SIGNALS, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    assert process.stdout.readline() == "ready\n"
+    number = getattr(signal, name)
+    process.send_signal(number)
+    assert process.wait(timeout=30) == 100 + number
+
+
+def test_exec_exits_127_for_a_missing_command_and_126_for_one_that_cannot_run(cli: Project) -> None:
+    missing = exec_process(cli, "no-such-command-here", stderr=subprocess.PIPE)
+    assert (missing.wait(timeout=60), missing.communicate()[1].splitlines()[-1]) == (
+        127,
+        "error: no-such-command-here: command not found",
+    )
+    cli.write("not-executable.sh", "#!/bin/sh\nexit 0\n")
+    refused = exec_process(cli, "./not-executable.sh", stderr=subprocess.PIPE)
+    assert (refused.wait(timeout=60), refused.communicate()[1].splitlines()[-1]) == (
+        126,
+        "error: ./not-executable.sh: permission denied (not executable)",
+    )
 
 
 @pytest.fixture
@@ -352,6 +398,32 @@ def test_iam_policy_grants_exactly_what_the_library_uses(cli: Project) -> None:
     assert "ssm:DescribeParameters" not in json.dumps(policy)
     bad = run("iam-policy", "--prefix", "clarity")
     assert bad.stderr == "error: --prefix must start with '/': use a path such as /clarity/production\n"
+
+
+def test_iam_policy_write_grants_what_publishing_uses_and_a_denial_names_it(
+    cli: Project, ssm_with_secret: Ssm
+) -> None:
+    publish, crypt = json.loads(run("iam-policy", "--prefix", PREFIX, "--write").stdout)["Statement"]
+    assert (publish["Sid"], publish["Action"]) == (
+        "PublishSettingsUnderPrefix",
+        [
+            "ssm:GetParameters",
+            "ssm:GetParametersByPath",
+            "ssm:GetParameter",
+            "ssm:PutParameter",
+            "ssm:DeleteParameter",
+        ],
+    )
+    assert crypt["Action"] == ["kms:Decrypt", "kms:Encrypt"]
+    ssm_with_secret.proxy.fail_every(ACCESS_DENIED)
+    assert run("ssm", "get", "api_token").stderr == (
+        "error: GetParameter failed (AccessDeniedException): the IAM policy does not allow "
+        "ssm:GetParameter (iam-policy --write prints one that does)\n"
+    )
+    assert run("ssm", "list").stderr == (
+        "error: GetParametersByPath failed (AccessDeniedException): the IAM policy does not allow "
+        "ssm:GetParametersByPath (iam-policy prints one that does)\n"
+    )
 
 
 def test_iam_policy_bound_to_an_account_region_and_key(cli: Project) -> None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
+import shutil
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
 
 from clarity_settings import data_values, file_formats, names, provenance
 from clarity_settings.cli.common import active_prefix, env_option, load_settings, print_json
-from clarity_settings.errors import ConfigurationError
 from clarity_settings.settings import ClaritySettings
 from clarity_settings.ssm.client import DEFAULT_REGION
 
@@ -78,13 +78,39 @@ def kubernetes_object(kind: str, name: str, data: Mapping[str, str]) -> str:
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @env_option
 def exec_command(command: tuple[str, ...]) -> None:
-    """Run COMMAND with the resolved settings in its environment; its exit code is passed through."""
+    """Become COMMAND with the resolved settings in its environment: an entrypoint, signals reach it.
+
+    Nothing runs after the command, so this process is replaced by it (execve): its exit status is
+    the command's, and TERM, INT, HUP, QUIT and USR1/2 go straight to it. A missing command exits
+    127 and one that cannot be run 126, as a shell does.
+    """
     environment = {
         **os.environ,
         **file_formats.variables_for(file_formats.leaves(handed_on(load_settings(validate=True)))),
     }
+    program = _program(command[0], environment.get("PATH", os.defpath))
+    sys.stdout.flush()
+    sys.stderr.flush()
     try:
-        completed = subprocess.run(list(command), env=environment, check=False)  # noqa: S603 - the user's own command
-    except FileNotFoundError:
-        raise ConfigurationError(f"{command[0]}: command not found") from None
-    sys.exit(completed.returncode)
+        os.execve(program, list(command), environment)  # noqa: S606 - the user's own command, on purpose
+    except OSError as error:
+        raise _refusal(f"{command[0]}: {error.strerror}", 126) from None
+
+
+def _program(name: str, search_path: str) -> str:
+    """The file to run for name, found as a shell finds it; 127 when there is none, 126 when not runnable."""
+    found = shutil.which(name, path=search_path)
+    if found is not None:
+        return found
+    candidates = (
+        [Path(name)] if "/" in name else [Path(part) / name for part in search_path.split(os.pathsep)]
+    )
+    if any(candidate.is_file() for candidate in candidates):
+        raise _refusal(f"{name}: permission denied (not executable)", 126)
+    raise _refusal(f"{name}: command not found", 127)
+
+
+def _refusal(message: str, status: int) -> SystemExit:
+    """Say why on stderr; the exit to raise carries the shell's status for it."""
+    click.echo(f"error: {message}", err=True)
+    return SystemExit(status)

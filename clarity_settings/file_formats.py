@@ -70,6 +70,31 @@ def read_settings(path: Path, env: str) -> FileSettings:
     return found
 
 
+def settings_file_problem(path: Path) -> ConfigurationError | None:
+    """What dynaconf stumbles on in a TOML or JSON settings file, naming the file and line or key.
+
+    A syntax error, or a typing token whose value does not fit it, in any section; None if neither.
+    """
+    if path.suffix not in {".toml", ".json"} or not path.is_file():
+        return None
+    try:
+        _check_tokens(_decoded(path, path.suffix[1:], _text_of(path)), f"{path}:")
+    except ConfigurationError as error:
+        return error
+    return None
+
+
+def _check_tokens(value: object, where: str) -> None:
+    if isinstance(value, str) and value.partition(" ")[0] in data_values.TYPING_TOKENS:
+        data_values.parse(value, label=where)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_tokens(item, f"{where} {key}" if where.endswith(":") else f"{where}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            _check_tokens(item, where)
+
+
 def file_kind(path: Path) -> str:
     """dotenv, toml or json, from the file name (.env, .env.<name> and <name>.env are dotenv)."""
     if path.name == ".env" or path.name.startswith(".env.") or path.suffix == ".env":

@@ -11,8 +11,10 @@ from typing import Any, Final, Protocol
 
 from dynaconf.base import Settings
 from dynaconf.utils import normalize_kwargs
+from dynaconf.utils.parse_conf import DynaconfParseError
 
 from clarity_settings import local_files, names
+from clarity_settings.errors import ClaritySettingsError
 from clarity_settings.rules import build_validators
 from clarity_settings.ssm.switch import SsmContext, attach
 
@@ -89,7 +91,15 @@ class ClarityInstance(Settings):  # type: ignore[misc]
             environment=clarity_environment or local_files.EnvironmentChoice(),
         )
         object.__setattr__(self, local_files.DOTENV_ATTRIBUTE, dotenv)
-        super().__init__(settings_module, **{**kwargs, "SETTINGS_FILE_FOR_DYNACONF": files})
+        try:
+            super().__init__(settings_module, **{**kwargs, "SETTINGS_FILE_FOR_DYNACONF": files})
+        except ClaritySettingsError:
+            raise
+        except (DynaconfParseError, ValueError):
+            problem = local_files.settings_files_problem(files)
+            if problem is None:
+                raise
+            raise problem from None
 
     def execute_loaders(self, *args: Any, **kwargs: Any) -> None:
         """dynaconf's loaders, with its own .env search off whatever code stored (FlaskDynaconf stores it on).

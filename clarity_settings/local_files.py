@@ -114,6 +114,18 @@ def load_dotenv_file(path: Path, switcher: str = names.ENV_SWITCHER) -> None:
         _from_dotenv[name] = (value, path.resolve())
 
 
+def settings_files_problem(files: object) -> ConfigurationError | None:
+    """Why dynaconf could not load the settings files, naming the file and line or key, if a file says."""
+    from clarity_settings import file_formats  # only a failed load pays for importing it
+
+    listed = [files] if isinstance(files, str) else files if isinstance(files, list | tuple) else []
+    for name in listed:
+        problem = file_formats.settings_file_problem(Path(str(name)))
+        if problem is not None:
+            return problem
+    return None
+
+
 def dotenv_file_of(variable: str) -> Path | None:
     """The .env file whose value the variable holds, or None when the process (or the app since) set it."""
     value, path = _from_dotenv.get(variable, (None, None))

@@ -226,6 +226,9 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(repr(name[:32]) for name in names)
 
 
+TTL_REMEDY: Final = f"set {names.control_variable(names.CACHE_TTL)} to a number of seconds such as 300"
+
+
 def cache_ttl_problem(value: Any, context: RuleContext | None) -> str | None:  # noqa: ARG001 - same in every env
     """SECRETS_CACHE_TTL: a finite, non-negative number of seconds; 0 means every read fetches."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -233,6 +236,14 @@ def cache_ttl_problem(value: Any, context: RuleContext | None) -> str | None:  #
     if not math.isfinite(value) or value < 0:
         return "must be a finite, non-negative number of seconds"
     return None
+
+
+def cache_ttl(value: Any) -> float:
+    """SECRETS_CACHE_TTL as seconds, or a one-line error naming the variable (never the value)."""
+    problem = cache_ttl_problem(value, None)
+    if problem is not None:
+        raise ConfigurationError(f"{names.control_label(names.CACHE_TTL)} {problem}: {TTL_REMEDY}")
+    return float(value)
 
 
 def ssm_prefix_problem(value: Any, context: RuleContext) -> str | None:  # noqa: ARG001 - same in every env
@@ -257,7 +268,6 @@ def _control_rule(name: str, check: Check, remedy: str) -> Rule:
 
 def build_validators() -> list[Validator]:
     """The validators every clarity settings object runs at first use and on validators.validate()."""
-    ttl_remedy = f"set {names.control_variable(names.CACHE_TTL)} to a number of seconds such as 300"
     return [
         _secret_rule(
             names.SIGNATURE_KEY, signature_key_problem, "set", required=True, caution=signature_key_caution
@@ -270,6 +280,6 @@ def build_validators() -> list[Validator]:
             required=True,
             caution=checksums_caution,
         ),
-        _control_rule(names.CACHE_TTL, cache_ttl_problem, ttl_remedy),
+        _control_rule(names.CACHE_TTL, cache_ttl_problem, TTL_REMEDY),
         _control_rule(names.SSM_PREFIX, ssm_prefix_problem, switch.PREFIX_REMEDY),
     ]

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from clarity_settings import data_values, names, placeholders, provenance
+from clarity_settings import data_values, names, placeholders, provenance, rules
 from clarity_settings.errors import ConfigurationError, SsmUnavailableError
 from clarity_settings.rules import cache_ttl_problem
 from clarity_settings.settings import ClaritySettings, Clock, create_settings, keeper_of
@@ -267,7 +267,7 @@ class LoadedOnce:
 
     def ttl_seconds(self) -> float:
         """SECRETS_CACHE_TTL as configured, though nothing refreshes on it here."""
-        return float(self.settings.get(names.CACHE_TTL))
+        return rules.cache_ttl(self.settings.get(names.CACHE_TTL))
 
     def expire(self) -> None:
         """Read every layer again now: a load-once object has no next-read refresh."""

@@ -29,7 +29,7 @@ from dynaconf.utils import normalize_kwargs
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
-from clarity_settings import layers, names, reading
+from clarity_settings import layers, names, reading, rules
 from clarity_settings.changes import ChangeCallback, ChangeListeners
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError, SsmUnavailableError
 from clarity_settings.refresher import Refresher, refresh_delay, retry_delay
@@ -429,7 +429,7 @@ class ClaritySettings(_WithInstanceDict):
         """The TTL in force: the override given in code, else SECRETS_CACHE_TTL."""
         if self._ttl_override is not None:
             return float(self._ttl_override)
-        return float(self._wrapped.get(names.CACHE_TTL))
+        return rules.cache_ttl(self._wrapped.get(names.CACHE_TTL))
 
     def expire(self) -> None:
         """Refresh in the background now (refresh_cache's doing); readers keep the current set meanwhile.

@@ -227,7 +227,8 @@ def set_layer(obj: Any, placements: Iterable[Placement], *, validate: bool) -> N
     dynaconf's set() looks each new key up, case-insensitively, among every key already held, so a
     layer of N values set one by one costs N^2; here each top-level key is written to the store once.
     A nested value lands in the setting's current tree, later values of the layer winning, and each
-    value is recorded in dynaconf's own provenance (loaded_by_loaders) under its source.
+    value is recorded in dynaconf's own provenance (loaded_by_loaders) under its source, a nested
+    one as the path it set.
     """
     store, history = obj.store, obj.loaded_by_loaders
     pending: dict[str, object] = {}
@@ -240,10 +241,11 @@ def set_layer(obj: Any, placements: Iterable[Placement], *, validate: bool) -> N
                 pending[top] = plain(current) if isinstance(current, Mapping) else {}
                 own_trees.add(top)
             _place(pending[top], below, value)  # type: ignore[arg-type]
+            _record(history.setdefault(source, {}), top, below, value)
         else:
             pending[top] = value
             own_trees.discard(top)
-        history.setdefault(source, {})[top] = pending[top]
+            history.setdefault(source, {})[top] = value
     boxing = store.get("DYNABOXIFY", True)
     deleted = obj.__core__.config.deleted
     for top, value in pending.items():
@@ -252,6 +254,13 @@ def set_layer(obj: Any, placements: Iterable[Placement], *, validate: bool) -> N
     obj.__core__.clear_cache()
     if validate and pending:
         obj.validators.validate()
+
+
+def _record(entry: dict[str, Any], top: str, below: list[str], value: object) -> None:
+    """Provenance of a nested value: the source's entry holds the path it set, not the whole tree."""
+    if not isinstance(entry.get(top), dict):
+        entry[top] = {}
+    _place(entry[top], below, value)
 
 
 def stored(obj: Any, key: str) -> object:

@@ -23,9 +23,33 @@ def last_source(settings: Any, key: str) -> SourceMetadata | None:
     return found
 
 
+def last_source_of_path(settings: Any, levels: tuple[str, ...]) -> SourceMetadata | None:
+    """The loader call that set a nested setting (DATABASE.PASSWORD) last: the last whose data holds it."""
+    found = None
+    for metadata, data in settings.loaded_by_loaders.items():
+        if _holds(data, levels):
+            found = metadata
+    return found
+
+
+def _holds(data: object, levels: tuple[str, ...]) -> bool:
+    for level in levels:
+        if not isinstance(data, Mapping):
+            return False
+        key = next((key for key in data if str(key).upper() == level), None)
+        if key is None:
+            return False
+        data = data[key]
+    return True
+
+
 def source_text(settings: Any, key: str) -> str:
     """Where key came from: SSM parameter and version, variable (and its .env), file's full path, default."""
-    metadata = last_source(settings, key)
+    return describe_source(last_source(settings, key))
+
+
+def describe_source(metadata: SourceMetadata | None) -> str:
+    """A loader call as a person reads it (source_text's words)."""
     if metadata is None:
         return "unknown"
     if metadata.loader in _FILE_LOADERS:
@@ -81,6 +105,17 @@ def application_settings(settings: Any) -> dict[str, Any]:
     return {
         key: value for key, value in settings.as_dict().items() if not data_values.is_dynaconf_option(key)
     }
+
+
+def nested_row(settings: Any, levels: tuple[str, ...], *, reveal: bool = False) -> Row | None:
+    """One nested setting (DATABASE.PASSWORD) as show prints it, or None if there is none."""
+    missing = object()
+    value = settings.get(".".join(levels), missing)
+    if value is missing:
+        return None
+    metadata = last_source_of_path(settings, levels)
+    stale = bool(getattr(settings, "stale", False)) and metadata is not None and metadata.loader == "ssm"
+    return Row(".".join(levels), str(value) if reveal else redact(value), describe_source(metadata), stale)
 
 
 def rows(settings: Any, *, reveal: bool = False) -> list[Row]:

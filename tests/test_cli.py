@@ -88,7 +88,22 @@ def test_show_of_an_unknown_key_is_one_line_and_exit_1(cli: Project) -> None:
     result = run("show", "nope")
     assert (result.exit_code, result.stderr) == (
         1,
-        "error: no setting named NOPE; clarity-settings show lists them\n",
+        "error: no setting named nope; clarity-settings show lists them\n",
+    )
+
+
+def test_show_finds_nested_keys_dotted_or_slashed_with_the_parameter_that_set_each(
+    cli: Project, ssm_with_secret: Ssm
+) -> None:
+    ssm_with_secret.put(f"{PREFIX}/database/password", SECRET)
+    ssm_with_secret.put(f"{PREFIX}/database/host", "db.internal")
+    result = run("show", "database.password", "DATABASE/host", "--format", "json")
+    assert [(row["key"], row["value"], row["source"]) for row in json.loads(result.stdout)] == [
+        ("DATABASE.PASSWORD", f"<str, {len(SECRET)} chars>", f"ssm {PREFIX}/database/password:1"),
+        ("DATABASE.HOST", "<str, 11 chars>", f"ssm {PREFIX}/database/host:1"),
+    ]
+    assert run("show", "database.port").stderr == (
+        "error: no setting named database.port; clarity-settings show lists them\n"
     )
 
 
@@ -99,6 +114,9 @@ def test_env_option_overrides_env_for_dynaconf(cli: Project) -> None:
     assert json.loads(run("show", "colour", "--format", "json").stdout)[0]["value"] == "<str, 5 chars>"
     result = run("show", "colour", "ssm_prefix", "--env", "production", "--format", "json")
     assert [row["value"] for row in json.loads(result.stdout)] == ["<str, 3 chars>", "/clarity/production"]
+    os.environ["ENV_FOR_DYNACONF"] = "staging"
+    before = run("--env", "production", "show", "ssm_prefix", "--format", "json")
+    assert json.loads(before.stdout)[0]["value"] == "/clarity/production"
 
 
 def test_check_is_0_when_healthy_1_when_invalid_2_when_ssm_is_degraded(
@@ -458,7 +476,7 @@ def test_debug_shows_the_traceback(cli: Project) -> None:
     result = CliRunner().invoke(main, ["--debug", "show", "nope"])
     assert result.exit_code == 1
     assert isinstance(result.exception, Exception)
-    assert "no setting named NOPE" in str(result.exception)
+    assert "no setting named nope" in str(result.exception)
 
 
 def command(*args: str) -> list[str]:

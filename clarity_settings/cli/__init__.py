@@ -7,9 +7,11 @@ devtools (local-ssm, demo, iam-policy); common holds what they share.
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
+from clarity_settings import names
 from clarity_settings.cli.common import ClarityGroup
 from clarity_settings.cli.devtools import demo, iam_policy, local_ssm_command
 from clarity_settings.cli.handoff import exec_command, export
@@ -20,9 +22,14 @@ from clarity_settings.cli.ssm_commands import ssm
 
 @click.group(cls=ClarityGroup)
 @click.option("--debug", is_flag=True, help="Show tracebacks and DEBUG logs (secrets stay redacted).")
+@click.option(
+    "--env", "env", default=None, help="Environment for every command (overrides ENV_FOR_DYNACONF)."
+)
 @click.version_option(package_name="clarity-settings")
-def main(debug: bool) -> None:
+def main(debug: bool, env: str | None) -> None:
     """Settings and secrets from SSM Parameter Store, .env and settings.toml."""
+    if env is not None:
+        os.environ[names.ENV_SWITCHER] = env
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )

@@ -81,13 +81,8 @@ def show(keys: tuple[str, ...], reveal: bool, output: str) -> None:
     """The resolved settings: value (redacted), source and staleness, one row per key."""
     settings = load_settings()
     rows = provenance.rows(settings, reveal=reveal)
-    wanted = {key.upper() for key in keys}
-    missing = wanted - {row.key for row in rows}
-    if missing:
-        raise ConfigurationError(
-            f"no setting named {', '.join(sorted(missing))}; clarity-settings show lists them"
-        )
-    rows = [row for row in rows if not wanted or row.key in wanted]
+    if keys:
+        rows = _wanted_rows(settings, rows, keys, reveal=reveal)
     if reveal:
         warn_reveal()
     if output == "json":
@@ -99,6 +94,24 @@ def show(keys: tuple[str, ...], reveal: bool, output: str) -> None:
     )
     for path in provenance.files_used(settings):
         click.echo(f"file read: {path}")
+
+
+def _wanted_rows(
+    settings: Any, rows: list[provenance.Row], keys: tuple[str, ...], *, reveal: bool
+) -> list[provenance.Row]:
+    """The rows asked for: top-level keys, or nested ones as database.password or database/password."""
+    by_key = {row.key: row for row in rows}
+    found: dict[str, provenance.Row | None] = {}
+    for key in keys:
+        levels = tuple(level.upper() for level in key.replace("/", ".").split("."))
+        dotted = ".".join(levels)
+        found[key] = (
+            by_key.get(dotted) if len(levels) == 1 else provenance.nested_row(settings, levels, reveal=reveal)
+        )
+    missing = [key for key, row in found.items() if row is None]
+    if missing:
+        raise ConfigurationError(f"no setting named {', '.join(missing)}; clarity-settings show lists them")
+    return [row for row in found.values() if row is not None]
 
 
 @click.command()

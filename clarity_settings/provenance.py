@@ -62,6 +62,22 @@ def describe_source(metadata: SourceMetadata | None) -> str:
     return f"{metadata.loader} {metadata.identifier}"
 
 
+def source_words(metadata: SourceMetadata | None) -> str | None:
+    """Where a value was set, as a remedy names it; None for a default or an unknown source."""
+    if metadata is None or metadata.loader == "default":
+        return None
+    if metadata.loader in _FILE_LOADERS:
+        return f"{Path(metadata.identifier).resolve()} [{metadata.env}]"
+    if metadata.loader == "env":
+        dotenv = local_files.dotenv_file_of(metadata.identifier)
+        variable = metadata.identifier
+        return f"the environment variable {variable}" if dotenv is None else f"{variable} in {dotenv}"
+    if metadata.loader == "ssm":
+        name, _, version = str(metadata.identifier).rpartition(":")
+        return f"the SSM parameter {name} (version {version})"
+    return f"{metadata.loader} {metadata.identifier}"
+
+
 def files_used(settings: Any) -> list[str]:
     """Every settings file dynaconf read, and the .env file, as full paths."""
     instance = getattr(settings, "instance", settings)

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from dynaconf import Validator
 
-from clarity_settings import names, strictness
+from clarity_settings import names, provenance, strictness
 from clarity_settings.errors import ConfigurationError, InvalidSettingError
 from clarity_settings.placeholders import are_placeholder_checksums, is_hex_digest, is_placeholder_key
 from clarity_settings.ssm import read, switch
@@ -36,6 +36,10 @@ class RuleContext:
     env: str
     prefix: str
     reduced_security: bool = False
+    ssm: str = "SSM was not read"
+    """What happened to SSM (health.describe()): on or off and why, where, how many parameters."""
+    source: str | None = None
+    """Where the value in force was set (provenance.source_words), None when missing or a default."""
 
     @property
     def strict(self) -> bool:
@@ -88,6 +92,8 @@ class Rule(Validator):  # type: ignore[misc]
             env=env,
             prefix=_prefix_for_messages(settings, env),
             reduced_security=strictness.reduced_security_allowed(settings),
+            ssm=switch.context_of(settings).health.describe(),
+            source=provenance.source_words(provenance.last_source(settings, self.name)),
         )
         value = settings.get(self.name, default=_MISSING)
         problem = self._problem(value, context)
@@ -255,8 +261,10 @@ def _secret_rule(name: str, check: Check, verb: str, *, required: bool, caution:
     """A rule for one of the guide's secrets, whose remedy names its parameter under the prefix in force."""
 
     def remedy(context: RuleContext) -> str:
+        if context.source is not None:
+            return f"fix it in {context.source}"
         parameter = read.parameter_for(context.prefix, name)
-        return f"{verb} the SSM parameter {parameter} or the environment variable {name}"
+        return f"{verb} the SSM parameter {parameter} or the environment variable {name}; {context.ssm}"
 
     return Rule(name, check, remedy=remedy, required_outside_development=required, caution=caution)
 

@@ -77,7 +77,7 @@ class SecretsManager:
             parameter = read.parameter_for(prefix_of(self.freshness.instance), names.SIGNATURE_KEY)
             raise ConfigurationError(
                 f"{names.SIGNATURE_KEY} is not configured: set the SSM parameter {parameter} "
-                f"or {names.SIGNATURE_KEY} in the environment"
+                f"or {names.SIGNATURE_KEY} in the environment; {self.freshness.ssm_context.health.describe()}"
             )
         return key
 
@@ -155,6 +155,9 @@ class SecretsManager:
             "use_ssm": health.status is not Status.DISABLED,
             "ssm_prefix": prefix_of(self.freshness.instance, env),
             "ssm_status": str(health.reported_status),
+            "ssm_reason": health.reason or None,
+            "ssm_region": health.region,
+            "ssm_parameters": health.parameters,
             "security": "reduced" if _reduced(settings) else "full",
             "cache_size": _ssm_value_count(settings),
             "cache_ttl_seconds": self.freshness.ttl_seconds(),

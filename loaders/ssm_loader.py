@@ -31,20 +31,23 @@ def load(
         # holds one (the names are refused), so those asks cost no request.
         return
     context = switch.context_of(obj)
-    if not switch.ssm_enabled(obj):
-        context.health.record_disabled()
+    enabled, reason = switch.ssm_decision(obj)
+    if not enabled:
+        context.health.record_disabled(reason)
         return
     env_name = str(env or obj.current_env).lower()
     prefix = switch.prefix_of(obj, env_name)
+    ssm = context.reading_client()
+    context.health.record_reading(reason, prefix, ssm.meta.region_name)
     try:
-        parameters = _fetch(obj, context.reading_client(), prefix, key)
+        parameters = _fetch(obj, ssm, prefix, key)
     except client.aws_errors() as error:
         code = client.error_code(error)
         context.health.record_failure(prefix, code)
         if not silent:
             raise SsmUnavailableError(f"SSM parameters under {prefix} could not be read ({code})") from None
         return
-    context.health.record_success(prefix)
+    context.health.record_success(prefix, len(parameters) if key is None else None)
     wanted = key.upper().split(".")[0] if key else None
     entries = [entry for entry in read.map_parameters(prefix, parameters) if wanted in (None, entry.path[0])]
     data_values.set_layer(obj, [_placement(entry, env_name) for entry in entries], validate=validate)

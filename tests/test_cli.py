@@ -123,15 +123,61 @@ def test_check_is_0_when_healthy_1_when_invalid_2_when_ssm_is_degraded(
     cli: Project, ssm_with_secret: Ssm
 ) -> None:
     healthy = run("check")
-    assert (healthy.exit_code, healthy.stdout) == (0, "ok: development, ssm healthy, security reduced\n")
+    assert (healthy.exit_code, healthy.stdout) == (
+        0,
+        f"ok: development, ssm healthy ({PREFIX} in us-east-1, 1 parameter(s)), security reduced\n",
+    )
     invalid = run("check", "--env", "production")
     assert invalid.exit_code == 1
-    assert "invalid: MODEL_SIGNATURE_KEY is required in production" in invalid.stdout
-    assert "invalid: EXPECTED_MODEL_CHECKSUMS is required in production" in invalid.stdout
+    production = "/clarity/production"
+    assert invalid.stdout.splitlines() == [
+        "invalid: MODEL_SIGNATURE_KEY is required in production: set the SSM parameter "
+        f"{production}/model_signature_key or the environment variable MODEL_SIGNATURE_KEY; SSM was on "
+        f"(USE_SSM (CLARITY_USE_SSM) is true) and {production} in us-east-1 held 0 parameter(s)",
+        "invalid: EXPECTED_MODEL_CHECKSUMS is required in production: publish signed checksums as the SSM "
+        f"parameter {production}/expected_model_checksums or the environment variable "
+        f"EXPECTED_MODEL_CHECKSUMS; SSM was on (USE_SSM (CLARITY_USE_SSM) is true) and {production} in "
+        "us-east-1 held 0 parameter(s)",
+        f"warning: {production} in us-east-1 holds no parameters; check the prefix (CLARITY_SSM_PREFIX) and "
+        "the region (AWS_REGION, AWS_DEFAULT_REGION)",
+    ]
     ssm_with_secret.proxy.fail_every(ACCESS_DENIED)
-    degraded = run("check", "--env", "development")
+    degraded = run("check", "--env", "production")
     assert degraded.exit_code == 2
-    assert degraded.stdout.startswith(f"ssm: {PREFIX} is unhealthy (probe: AccessDeniedException)")
+    assert degraded.stdout.splitlines()[-1] == (
+        f"ssm: {production} in us-east-1 is unhealthy (probe: AccessDeniedException)"
+    )
+
+
+def test_check_says_why_ssm_was_off(cli: Project) -> None:
+    os.environ["ENV_FOR_DYNACONF"] = "production"
+    result = run("check")
+    assert result.stdout.splitlines()[0].endswith(
+        "; SSM was off (CLARITY_USE_SSM is not set and auto-detection found neither AWS credentials nor "
+        "AWS compute)"
+    )
+    os.environ["CLARITY_USE_SSM"] = "false"
+    assert run("check").stdout.splitlines()[0].endswith("; SSM was off (USE_SSM (CLARITY_USE_SSM) is false)")
+
+
+def test_a_bad_value_names_the_variable_that_set_it(cli: Project) -> None:
+    os.environ.update({"ENV_FOR_DYNACONF": "production", "CLARITY_USE_SSM": "false"})
+    os.environ["CLARITY_MODEL_SIGNATURE_KEY"] = "short"
+    assert run("check").stdout.splitlines()[0] == (
+        "invalid: MODEL_SIGNATURE_KEY is shorter than the 32 characters production requires: fix it in the "
+        "environment variable "
+        "CLARITY_MODEL_SIGNATURE_KEY"
+    )
+
+
+def test_ssm_list_warns_of_an_empty_prefix_outside_development(cli: Project, ssm_with_secret: Ssm) -> None:
+    assert run("ssm", "list").stderr == ""
+    listed = run("--env", "production", "ssm", "list")
+    assert (listed.exit_code, listed.stderr) == (
+        0,
+        "warning: no parameters under /clarity/production in us-east-1; check the prefix "
+        "(CLARITY_SSM_PREFIX) and the region (AWS_REGION, AWS_DEFAULT_REGION)\n",
+    )
 
 
 def test_ssm_put_reads_stdin_and_never_echoes_the_value(cli: Project, ssm_with_secret: Ssm) -> None:

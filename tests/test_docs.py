@@ -46,11 +46,63 @@ def test_the_outage_warning_and_recovery_notice(
     assert all(message in DOC for message in messages)
 
 
-def test_the_missing_key_message(project: Project, ssm: Ssm) -> None:
-    production(use_ssm=True)
+@pytest.mark.parametrize(
+    "ssm_state", ["off by auto-detection", "off by the switch", "on and empty", "on and denied"]
+)
+def test_the_missing_key_message_says_what_ssm_did(project: Project, ssm: Ssm, ssm_state: str) -> None:
+    production(use_ssm=ssm_state != "off by the switch")
+    if ssm_state == "off by auto-detection":
+        for variable in ("CLARITY_USE_SSM", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            del os.environ[variable]
+    if ssm_state == "on and denied":
+        ssm.proxy.fail_every(ACCESS_DENIED)
     with pytest.raises(InvalidSettingError) as caught:
         project.settings().get("ANYTHING")
-    assert str(caught.value).split(";")[0] in DOC
+    assert str(caught.value) in DOC
+
+
+def test_a_refused_value_names_the_variable_that_set_it(project: Project) -> None:
+    production(use_ssm=False, CLARITY_MODEL_SIGNATURE_KEY="short")
+    with pytest.raises(InvalidSettingError) as caught:
+        project.settings().get("ANYTHING")
+    assert str(caught.value) in DOC
+
+
+def exit_codes_documented() -> dict[int, str]:
+    """The check exit-code table: exit code to the first line quoted for it."""
+    section = DOC.split("## `check` exit codes", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| ([0-9]) \| [^|]+ \| `([^`]+)` \|$", section, flags=re.MULTILINE)
+    return {int(code): line for code, line in rows}
+
+
+def test_check_exit_codes_are_the_documented_ones(
+    project: Project, ssm: Ssm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project.root)
+    documented = exit_codes_documented()
+    assert set(documented) == {0, 1, 2}
+    production(use_ssm=True)
+    for name in ("model_signature_key", "expected_model_checksums", "api_token"):
+        ssm.put(
+            f"{PREFIX}/{name}",
+            "k" * 40
+            if name != "expected_model_checksums"
+            else json.dumps({s: "a" * 64 for s in MODEL_FILES}),
+        )
+    healthy = CliRunner().invoke(main, ["check"])
+    assert (healthy.exit_code, healthy.stdout.splitlines()[0]) == (0, documented[0])
+    ssm.delete(f"{PREFIX}/model_signature_key")
+    invalid = CliRunner().invoke(main, ["check"])
+    assert invalid.exit_code == 1
+    assert invalid.stdout.startswith(documented[1].removesuffix("..."))
+    ssm.proxy.fail_every(ACCESS_DENIED)
+    degraded = CliRunner().invoke(main, ["check"])
+    assert (degraded.exit_code, degraded.stdout.splitlines()[-1]) == (2, documented[2])
+    ssm.proxy.reset()
+    for name in ("expected_model_checksums", "api_token"):
+        ssm.delete(f"{PREFIX}/{name}")
+    empty = CliRunner().invoke(main, ["check"])
+    assert in_doc(empty.stdout.splitlines()[-1], project)
 
 
 @pytest.mark.parametrize(

@@ -229,15 +229,16 @@ def test_django_conf_fresh_reads_keep_the_good_key_when_the_new_one_is_refused(
 
 def test_django_check_secrets_is_0_when_healthy_and_2_when_ssm_refuses(models: Path, ssm: Ssm) -> None:
     healthy = manage("check_secrets")
-    assert (healthy.returncode, healthy.stdout) == (0, "ok: production, ssm healthy, security full\n"), (
-        healthy.stderr
-    )
+    expected = f"ok: production, ssm healthy ({PREFIX} in us-east-1, 2 parameter(s)), security full\n"
+    assert (healthy.returncode, healthy.stdout) == (0, expected), healthy.stderr
     os.environ["MODEL_SIGNATURE_KEY"] = KEY
     os.environ["EXPECTED_MODEL_CHECKSUMS"] = json.dumps({size: "a" * 64 for size in MODEL_FILES})
     os.environ["AWS_ENDPOINT_URL_SSM"] = "http://127.0.0.1:9"
     degraded = manage("check_secrets")
     assert degraded.returncode == 2
-    assert degraded.stdout.startswith(f"ssm: {PREFIX} is unhealthy (probe: EndpointConnectionError)")
+    assert degraded.stdout.startswith(
+        f"ssm: {PREFIX} in us-east-1 is unhealthy (probe: EndpointConnectionError)"
+    )
 
 
 def test_django_refuses_to_start_in_production_without_a_key(ssm: Ssm) -> None:

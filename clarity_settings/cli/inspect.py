@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import click
 
-from clarity_settings import provenance
+from clarity_settings import names, provenance
 from clarity_settings.cli.common import (
     env_option,
     format_option,
@@ -45,25 +45,45 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        """0 healthy, 1 a validation failure, 2 SSM unreachable or degraded."""
-        if self.problems:
-            return EXIT_INVALID
-        return EXIT_SSM if self.degraded else EXIT_HEALTHY
+        """2 SSM unreachable or degraded (the likely cause of the rest), 1 a validation failure, 0 healthy."""
+        if self.degraded:
+            return EXIT_SSM
+        return EXIT_INVALID if self.problems else EXIT_HEALTHY
+
+    @property
+    def empty_prefix(self) -> bool:
+        """SSM was read outside development and held nothing: most likely the wrong prefix or region."""
+        health = self.health
+        return (
+            bool(health["use_ssm"])
+            and health["ssm_parameters"] == 0
+            and not names.is_development(health["environment"])
+        )
 
     def lines(self) -> list[str]:
-        """One line per failing rule, one for a degraded SSM, or one saying all is well."""
+        """One line per failing rule, one for a degraded SSM or an empty prefix, or one saying all is well."""
+        health = self.health
+        where = f"{health['ssm_prefix']} in {health['ssm_region'] or 'no region'}"
         lines = [f"invalid: {problem}" for problem in self.problems]
         if self.degraded:
-            health = self.health
+            lines.append(f"ssm: {where} is {health['ssm_status']} (probe: {health['ssm_probe']})")
+        if self.empty_prefix:
             lines.append(
-                f"ssm: {health['ssm_prefix']} is {health['ssm_status']} (probe: {health['ssm_probe']})"
+                f"warning: {where} holds no parameters; check the prefix (CLARITY_SSM_PREFIX) and the "
+                "region (AWS_REGION, AWS_DEFAULT_REGION)"
             )
-        if not lines:
-            health = self.health
+        if not self.problems and not self.degraded:
             lines.append(
-                f"ok: {health['environment']}, ssm {health['ssm_status']}, security {health['security']}"
+                f"ok: {health['environment']}, {_ssm_summary(health)}, security {health['security']}"
             )
         return lines
+
+
+def _ssm_summary(health: dict[str, Any]) -> str:
+    if not health["use_ssm"]:
+        return f"ssm disabled ({health['ssm_reason'] or 'not read'})"
+    where = f"{health['ssm_prefix']} in {health['ssm_region'] or 'no region'}"
+    return f"ssm {health['ssm_status']} ({where}, {health['ssm_parameters']} parameter(s))"
 
 
 def run_check(settings: Any) -> CheckReport:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from clarity_settings import file_formats, provenance
+from clarity_settings import file_formats, names, provenance
 from clarity_settings.cli.common import (
     ClarityGroup,
     active_prefix,
@@ -96,7 +96,16 @@ def ssm_delete(name: str) -> None:
 @format_option
 def ssm_list(output: str) -> None:
     """Names, types, versions and last-modified times under the prefix; never values."""
-    stored = read.fetch(ssm_client(), active_prefix(), decrypt=False)
+    settings = prefix_settings()
+    prefix = active_prefix(settings)
+    client = ssm_client()
+    stored = read.fetch(client, prefix, decrypt=False)
+    if not stored and not names.is_development(str(settings.current_env)):
+        click.echo(
+            f"warning: no parameters under {prefix} in {client.meta.region_name}; check the prefix "
+            "(CLARITY_SSM_PREFIX) and the region (AWS_REGION, AWS_DEFAULT_REGION)",
+            err=True,
+        )
     rows = [
         {"name": p.name, "type": p.type, "version": p.version, "last_modified": str(p.last_modified or "")}
         for p in stored

@@ -35,13 +35,25 @@ class SsmHealth:
     last_error_code: str | None = None
     last_error_at: float | None = None
     last_success_at: float | None = None
+    reason: str = ""
+    """Why SSM is read or not (what code said, the switch, or what auto-detection found)."""
+    prefix: str | None = None
+    region: str | None = None
+    parameters: int | None = None
+    """How many parameters the latest complete read found."""
 
-    def record_success(self, prefix: str) -> None:
-        """Note a complete read; say once that SSM is back after an outage."""
+    def record_reading(self, reason: str, prefix: str, region: str | None) -> None:
+        """SSM is on, and about to be read: why, where and in which region."""
+        self.reason, self.prefix, self.region = reason, prefix, region
+
+    def record_success(self, prefix: str, parameters: int | None) -> None:
+        """Note a complete read (of the whole prefix when parameters counts it); say once that SSM is back."""
         if self.status is Status.UNHEALTHY:
             log.info("SSM parameters under %s are readable again", prefix)
         self.status = Status.HEALTHY
         self.last_success_at = time.time()
+        if parameters is not None:
+            self.parameters = parameters
 
     def record_failure(self, prefix: str, code: str) -> None:
         """Note a failed read; warn on the first failure of an outage only."""
@@ -60,9 +72,21 @@ class SsmHealth:
         self.last_error_code = code
         self.last_error_at = time.time()
 
-    def record_disabled(self) -> None:
-        """SSM is off: nothing to read, nothing to report."""
+    def record_disabled(self, reason: str) -> None:
+        """SSM is off, and why: nothing to read, nothing to report."""
         self.status = Status.DISABLED
+        self.reason = reason
+
+    def describe(self) -> str:
+        """What happened to SSM, in words for an error message: on or off and why, where, what was found."""
+        if self.status is Status.DISABLED:
+            return f"SSM was off ({self.reason})"
+        if self.status is Status.UNKNOWN:
+            return "SSM was not read"
+        where = f"{self.prefix} in {self.region or 'no region'}"
+        if self.status is Status.UNHEALTHY:
+            return f"SSM was on ({self.reason}) but {where} could not be read ({self.last_error_code})"
+        return f"SSM was on ({self.reason}) and {where} held {self.parameters} parameter(s)"
 
     @property
     def reported_status(self) -> Status:

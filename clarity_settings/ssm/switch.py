@@ -103,25 +103,43 @@ def control_value(obj: Any, setting: str) -> object:
 
 def ssm_enabled(obj: Any) -> bool:
     """Whether the SSM layer is read: forced in code, else CLARITY_USE_SSM, else auto-detection."""
+    return ssm_decision(obj)[0]
+
+
+def ssm_decision(obj: Any) -> tuple[bool, str]:
+    """Whether the SSM layer is read, and why in words: what code said, the switch, or auto-detection."""
     forced = context_of(obj).use_ssm
-    if forced is None:
-        forced = names.parse_switch(control_value(obj, names.USE_SSM), names.USE_SSM, allow_auto=True)
     if forced is not None:
-        return forced
+        return forced, f"use_ssm={forced} given in code"
+    value = control_value(obj, names.USE_SSM)
+    switch = names.parse_switch(value, names.USE_SSM, allow_auto=True)
+    if switch is not None:
+        return switch, f"{names.control_label(names.USE_SSM)} is {str(value).lower()}"
+    how = (
+        f"{names.control_variable(names.USE_SSM)} is not set"
+        if value is None
+        else f"{names.control_label(names.USE_SSM)} is auto"
+    )
     others = tuple(
         os.environ.get(name, "") for name in (*AWS_COMPUTE_MARKERS, *_CREDENTIAL_VARIABLES, "HOME")
     )
-    return detected(os.getpid(), (*client.aws_environment(), ("others", repr(others))))
+    found, finding = detected(os.getpid(), (*client.aws_environment(), ("others", repr(others))))
+    return found, f"{how} and auto-detection found {finding}"
 
 
 @functools.lru_cache(maxsize=4)
-def detected(pid: int, aws_environment: tuple[tuple[str, str], ...]) -> bool:  # noqa: ARG001 - cache keys
-    """Auto-detection, decided once per process (a fork decides again) and AWS environment.
+def detected(pid: int, aws_environment: tuple[tuple[str, str], ...]) -> tuple[bool, str]:  # noqa: ARG001 - cache keys
+    """Auto-detection and what it found, decided once per process (a fork decides again) and environment.
 
     Asking botocore's credential chain builds a session, which costs milliseconds; every load and
     refresh would pay that again for the same answer.
     """
-    return running_on_aws(os.environ) or has_local_credentials(os.environ)
+    marker = next((name for name in AWS_COMPUTE_MARKERS if os.environ.get(name)), None)
+    if marker is not None:
+        return True, f"AWS compute ({marker})"
+    if has_local_credentials(os.environ):
+        return True, "AWS credentials"
+    return False, "neither AWS credentials nor AWS compute"
 
 
 def running_on_aws(environ: Mapping[str, str]) -> bool:

@@ -180,6 +180,29 @@ def test_ssm_list_warns_of_an_empty_prefix_outside_development(cli: Project, ssm
     )
 
 
+def test_check_all_envs_fails_when_two_environments_share_a_key(cli: Project, ssm_with_secret: Ssm) -> None:
+    cli.write(
+        "settings.toml", '[default]\ncolour = "blue"\n[staging]\nworkers = 2\n[production]\nworkers = 8\n'
+    )
+    staging_key, production_key = "first-key-" + "s" * 30, "other-key-" + "p" * 30
+    ssm_with_secret.put("/clarity/staging/model_signature_key", staging_key)
+    ssm_with_secret.put("/clarity/production/model_signature_key", production_key)
+    distinct = run("check", "--all-envs")
+    assert (distinct.exit_code, distinct.stdout) == (
+        0,
+        "ok: each environment has its own keys (development, production, staging)\n",
+    )
+    ssm_with_secret.put("/clarity/production/model_signature_key_previous", staging_key)
+    shared = run("check", "--all-envs")
+    assert (shared.exit_code, shared.stdout) == (
+        1,
+        "shared: production MODEL_SIGNATURE_KEY_PREVIOUS and staging MODEL_SIGNATURE_KEY are the same key: "
+        "give each environment its own\n",
+    )
+    assert_no_secret(shared, staging_key)
+    assert_no_secret(shared, production_key)
+
+
 def test_ssm_put_reads_stdin_and_never_echoes_the_value(cli: Project, ssm_with_secret: Ssm) -> None:
     result = run("ssm", "put", "db/password", stdin=SECRET + "\n")
     assert result.stdout == f"put {PREFIX}/db/password (SecureString, version 1)\n"

@@ -6,6 +6,8 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -230,3 +232,67 @@ def test_the_mixed_case_attribute_message(project: Project) -> None:
     with pytest.raises(AttributeError) as settled:
         settings.Model_Signature_Key  # noqa: B018 - loaded: Python's own message
     assert str(settled.value) in DOC.replace("\n", " ")
+
+
+def command_line_table() -> set[tuple[int, str]]:
+    """The command-line table: (exit code, message) rows."""
+    section = DOC.split("## Command-line messages and exit codes", 1)[1].split("\n## ", 1)[0]
+    return {
+        (int(code), message)
+        for code, message in re.findall(r"^\| ([0-9]+) \| [^|]+ \| `(.+)` \|$", section, flags=re.MULTILINE)
+    }
+
+
+def cli_line(project: Project, *args: str) -> tuple[int, str]:
+    """A command's exit code and its last line (stderr first), as the page quotes it."""
+    result = CliRunner().invoke(main, list(args))
+    output = (result.stderr or result.stdout).strip().splitlines()[-1]
+    return result.exit_code, output.replace(str(project.root.resolve()), "/srv/app")
+
+
+def test_the_command_line_table(project: Project, ssm: Ssm, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = command_line_table()
+    monkeypatch.chdir(project.root)
+    production(use_ssm=True)
+    project.write("settings.toml", "[production]\nworkers = \n")
+    assert cli_line(project, "show") in table
+    project.write("settings.toml", '[production]\nworkers = "@int eight"\n')
+    assert cli_line(project, "show") in table
+    (project.root / "settings.toml").unlink()
+    os.environ["CLARITY_API_TOKEN"] = "@int x"
+    assert cli_line(project, "show") in table
+    del os.environ["CLARITY_API_TOKEN"]
+    os.environ["CLARITY_SECRETS_CACHE_TTL"] = "5m"
+    assert cli_line(project, "check") in table
+    del os.environ["CLARITY_SECRETS_CACHE_TTL"]
+    project.write("app.env", "DATABASE_URL=postgres://db\nCLARITY_API_TOKEN=token\n")
+    assert (0, CliRunner().invoke(main, ["ssm", "push", "app.env"]).stderr.splitlines()[0]) in table
+    assert cli_line(project, "ssm", "push", "app.env", "--strict") in table
+    ssm.proxy.fail_every(ACCESS_DENIED, operation="PutParameter")
+    assert cli_line(project, "ssm", "push", "app.env", "--apply") in table
+    ssm.proxy.reset()
+    ssm.put(f"{PREFIX}/database", '@json {"host": "a"}')
+    project.write("split.json", json.dumps({"production": {"database": {"host": "b"}}}))
+    assert cli_line(project, "ssm", "push", "split.json") in table
+
+
+def test_the_shared_key_and_exec_lines(project: Project, ssm: Ssm, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = command_line_table()
+    monkeypatch.chdir(project.root)
+    os.environ.update(
+        {"CLARITY_USE_SSM": "true", "SETTINGS_FILE_FOR_DYNACONF": str(project.root / "settings.toml")}
+    )
+    project.write("settings.toml", "[staging]\nworkers = 2\n[production]\nworkers = 8\n")
+    ssm.put("/clarity/staging/model_signature_key", "one-key-" + "s" * 30)
+    ssm.put("/clarity/production/model_signature_key", "other-key-" + "p" * 30)
+    ssm.put("/clarity/production/model_signature_key_previous", "one-key-" + "s" * 30)
+    assert cli_line(project, "check", "--all-envs") in table
+    os.environ.update({"CLARITY_USE_SSM": "false", "PATH": str(project.root)})
+    for command, code in (("gunicorn", 127), ("./start.sh", 126)):
+        project.write("start.sh", "#!/bin/sh\n")
+        process = subprocess.run(
+            [sys.executable, "-m", "clarity_settings", "exec", "--", command],
+            cwd=project.root, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert (process.returncode, process.stderr.strip().splitlines()[-1]) in table
+        assert process.returncode == code

@@ -5,13 +5,14 @@ run_check is shared with the Django example's `check_secrets` command.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any, Final
 
 import click
 
-from clarity_settings import names, provenance
+from clarity_settings import environments, names, provenance
 from clarity_settings.cli.common import (
     env_option,
     format_option,
@@ -135,10 +136,18 @@ def _wanted_rows(
 
 
 @click.command()
+@click.option(
+    "--all-envs",
+    is_flag=True,
+    help="Load every environment of the settings files side by side; fail if two share a signature key.",
+)
 @env_option
 @format_option
-def check(output: str) -> None:
-    """Validators and health: exit 0 healthy, 1 a validation failure, 2 SSM unreachable or degraded."""
+def check(output: str, all_envs: bool) -> None:
+    """Validators and health: exit 2 SSM unreachable or degraded, 1 a validation failure, 0 healthy."""
+    if all_envs:
+        _check_environments(output)
+        return
     report = run_check(load_settings())
     if output == "json":
         print_json({"valid": not report.problems, "problems": report.problems, "health": report.health})
@@ -146,3 +155,32 @@ def check(output: str) -> None:
         for line in report.lines():
             click.echo(line)
     sys.exit(report.exit_code)
+
+
+def _check_environments(output: str) -> None:
+    """Exit 1 when two environments share a MODEL_SIGNATURE_KEY or MODEL_SIGNATURE_KEY_PREVIOUS, else 0."""
+    current = load_settings()
+    listed = environments.environments_of(provenance.files_used(current), str(current.current_env))
+    keys: dict[tuple[str, str], str] = {}
+    chosen = os.environ.get(names.ENV_SWITCHER)
+    try:
+        for env in listed:
+            os.environ[names.ENV_SWITCHER] = env
+            settings = load_settings()
+            for name in environments.KEY_SETTINGS:
+                key = settings.get(name)
+                if isinstance(key, str):
+                    keys[(env, name)] = key
+    finally:
+        os.environ.pop(names.ENV_SWITCHER, None)
+        if chosen is not None:
+            os.environ[names.ENV_SWITCHER] = chosen
+    shared = environments.shared_keys(keys)
+    if output == "json":
+        print_json({"environments": listed, "shared": [str(pair) for pair in shared]})
+    else:
+        for pair in shared:
+            click.echo(f"shared: {pair}")
+        if not shared:
+            click.echo(f"ok: each environment has its own keys ({', '.join(listed)})")
+    sys.exit(EXIT_INVALID if shared else EXIT_HEALTHY)

@@ -425,10 +425,14 @@ def test_models_sign_publish_and_verify(cli: Project, ssm_with_secret: Ssm, mode
         == f"published {PREFIX}/expected_model_checksums (version 1) for small, medium, large\n"
     )
     verified = run("models", "verify", str(model_dir), "--format", "json")
-    assert (verified.exit_code, [row["status"] for row in json.loads(verified.stdout)]) == (
+    assert (verified.exit_code, [(row["status"], row["key"]) for row in json.loads(verified.stdout)]) == (
         0,
-        ["ok", "ok", "ok"],
+        [("ok", "current")] * 3,
     )
+    ssm_with_secret.put(f"{PREFIX}/model_signature_key_previous", KEY)
+    ssm_with_secret.put(f"{PREFIX}/model_signature_key", "rotated-" + KEY)
+    rotating = run("models", "verify", str(model_dir), "--format", "json")
+    assert [row["key"] for row in json.loads(rotating.stdout)] == ["previous"] * 3
     small.write_bytes(b"tampered")
     failed = run("models", "verify", str(model_dir), "--format", "json")
     assert failed.exit_code == 1

@@ -93,6 +93,14 @@ def test_the_flask_health_route_reports_sources_and_no_value(project: Project, m
     assert KEY[:10] not in response.get_data(as_text=True)
 
 
+def test_the_flask_health_route_names_dotenv_as_the_source_of_a_dotenv_key(project: Project) -> None:
+    project.write(".env", f"MODEL_SIGNATURE_KEY={KEY}\n")
+    os.environ.update({"CLARITY_USE_SSM": "false", "DOTENV_PATH_FOR_DYNACONF": str(project.root / ".env")})
+    client = create_app(root_path=str(project.root), settings_files=[]).test_client()
+    source = client.get("/healthz").get_json()["secrets"]["MODEL_SIGNATURE_KEY"]["source"]
+    assert source == "dotenv"
+
+
 def test_the_flask_verify_route_accepts_genuine_and_refuses_tampered_models(
     project: Project, models: Path
 ) -> None:

@@ -75,7 +75,7 @@ def models_publish(directory: Path | None) -> None:
 @env_option
 @format_option
 def models_verify(directory: Path | None, output: str) -> None:
-    """Verify the standard PAT files in DIRECTORY against the expected checksums; exit 1 if any fails."""
+    """Verify the PAT files in DIRECTORY, naming the key (current or previous) that signed each."""
     settings = model_settings(checksums=True)
     paths = integrity.model_paths(directory or Path(str(settings.get(names.MODEL_DIR, "models"))))
     manager = SecretsManager(settings=settings)
@@ -91,13 +91,14 @@ def models_verify(directory: Path | None, output: str) -> None:
             "size": size,
             "path": str(paths[size]),
             "status": "ok" if isinstance(r, integrity.VerifiedModel) else str(r),
+            "key": r.signed_by if isinstance(r, integrity.VerifiedModel) else "",
         }
         for size, r in results.items()
     ]
     if output == "json":
         print_json(rows)
     else:
-        print_table(["size", "path", "status"], [list(row.values()) for row in rows])
+        print_table(["size", "path", "status", "key"], [list(row.values()) for row in rows])
     if any(row["status"] != "ok" for row in rows):
         sys.exit(1)
 

@@ -20,12 +20,13 @@ from clarity_settings.ssm.switch import SsmContext, attach
 
 LOADERS: Final = (
     "clarity_settings.loaders.env_loader",
+    "clarity_settings.loaders.secrets_dir_loader",
     "clarity_settings.loaders.ssm_loader",
     "clarity_settings.loaders.defaults_loader",
     "clarity_settings.loaders.checksums_loader",
     "clarity_settings.loaders.strictness_check",
 )
-"""Run after the files: variables, SSM, defaults, JSON decoding, then the check that the environment held."""
+"""After the files: variables, mounted secrets, SSM, defaults, JSON decoding, then the environment check."""
 
 
 MUTATORS: Final = (

@@ -75,6 +75,8 @@ def source_words(metadata: SourceMetadata | None) -> str | None:
     if metadata.loader == "ssm":
         name, _, version = str(metadata.identifier).rpartition(":")
         return f"the SSM parameter {name} (version {version})"
+    if metadata.loader == "secrets_dir":
+        return f"the mounted file {metadata.identifier}"
     return f"{metadata.loader} {metadata.identifier}"
 
 

@@ -29,7 +29,7 @@ from dynaconf.utils import normalize_kwargs
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
-from clarity_settings import layers, names, reading, rules
+from clarity_settings import layers, mounted, names, reading, rules
 from clarity_settings.changes import ChangeCallback, ChangeListeners
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError, SsmUnavailableError
 from clarity_settings.refresher import Refresher, refresh_delay, retry_delay
@@ -653,8 +653,8 @@ class ClaritySettings(_WithInstanceDict):
 
     def _schedule_after_load(self, expiries_seen: int) -> None:
         status = self.ssm_context.health.status
-        # NOTE: with SSM off (or never asked), no layer changes on its own: nothing to refresh.
-        if status in {Status.DISABLED, Status.UNKNOWN}:
+        # NOTE: with SSM off (or never asked) and no mounted directory, no layer changes on its own.
+        if status in {Status.DISABLED, Status.UNKNOWN} and mounted.directory_of(self._wrapped) is None:
             self._set_expiry(math.inf, expiries_seen)
         elif status is Status.UNHEALTHY:
             self._schedule_retry(expiries_seen)

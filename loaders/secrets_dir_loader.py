@@ -1,0 +1,40 @@
+"""Where a value comes from, mounted part: CLARITY_SECRETS_DIR, files as Kubernetes or CSI drivers mount them.
+
+It sits between the environment and SSM: the files are SSM's values delivered by an engine that
+talks to SSM for the whole cluster (External Secrets Operator, the Secrets Store CSI driver), so they
+beat variables as SSM does, and SSM read directly, when also on, wins key by key. Values are data
+under SSM's rules (clarity_settings.mounted); a refresh reads one generation of the directory.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from dynaconf.loaders.base import SourceMetadata
+
+from clarity_settings import data_values, mounted
+
+IDENTIFIER: Final = "secrets_dir"
+
+
+def load(
+    obj: Any,
+    env: str | None = None,  # noqa: ARG001 - a mounted directory belongs to one environment already
+    silent: bool = True,  # noqa: ARG001 - a directory that is named must be readable
+    key: str | None = None,
+    filename: str | None = None,  # noqa: ARG001 - part of dynaconf's loader contract
+    validate: bool = False,
+) -> None:
+    """Set every file's setting from one generation of the directory (only key's, when given)."""
+    if key is not None and data_values.is_dynaconf_option(key):
+        return
+    root = mounted.directory_of(obj)
+    if root is None:
+        return
+    wanted = key.upper().split(".")[0] if key else None
+    placements = [
+        (found.levels, found.value, SourceMetadata(IDENTIFIER, str(found.path), "global"))
+        for found in mounted.read(root)
+        if wanted in (None, found.levels[0])
+    ]
+    data_values.set_layer(obj, placements, validate=validate)

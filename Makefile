@@ -27,13 +27,16 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-# The guide's ConfigMap and Secret, generated (tests/test_deploy.py checks they are current). A bare
+# The guide's ConfigMap and Secret and the engines' manifests, generated (tests/test_deploy.py checks they
+# are current). A bare
 # environment and no .env or .secrets.toml, so nothing of this machine's ends up in a committed file.
 K8S_ENV := env -i PATH="$$PATH" ENV_FOR_DYNACONF=production CLARITY_USE_SSM=false \
 	CLARITY_ALLOW_REDUCED_SECURITY=true SETTINGS_FILE_FOR_DYNACONF=settings.toml DOTENV_PATH_FOR_DYNACONF=/dev/null
 k8s: $(STAMP)
 	$(K8S_ENV) $(BIN)/clarity-settings export --format k8s-configmap > deploy/k8s/configmap.yaml
 	$(K8S_ENV) $(BIN)/clarity-settings export --format k8s-secret > deploy/k8s/secret.yaml
+	$(K8S_ENV) $(BIN)/clarity-settings export --format external-secret > deploy/k8s/external-secret.yaml
+	$(K8S_ENV) $(BIN)/clarity-settings export --format csi-secret-provider > deploy/k8s/csi-secret-provider.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -351,6 +351,20 @@ def test_export_kubernetes_objects_in_the_guides_shapes(cli: Project, ssm_with_s
     assert config["metadata"]["name"] == "app-config"
 
 
+def test_export_csi_secret_provider_lists_the_parameters_ssm_holds(
+    cli: Project, ssm_with_secret: Ssm
+) -> None:
+    ssm_with_secret.put(f"{PREFIX}/database/password", SECRET)
+    result = run("export", "--format", "csi-secret-provider")
+    provider_class = next(yaml.safe_load_all(result.stdout))
+    listed = yaml.safe_load(provider_class["spec"]["parameters"]["objects"])
+    assert [(item["objectName"], item["objectAlias"]) for item in listed] == [
+        (f"{PREFIX}/api_token", "api_token"),
+        (f"{PREFIX}/database/password", "database__password"),
+    ]
+    assert_no_secret(result)
+
+
 def exec_process(project: Project, *command: str, **popen: Any) -> subprocess.Popen[str]:
     """`clarity-settings exec -- COMMAND` as a real process in the project, SSM off, one setting set."""
     environment = {**os.environ, "CLARITY_USE_SSM": "false", "CLARITY_API_TOKEN": SECRET}

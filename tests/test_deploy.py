@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
-from clarity_settings import names
+from clarity_settings import data_values, engines, names
 from clarity_settings.cli import main
+from clarity_settings.ssm import read
 from tests.conftest import Project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +81,12 @@ def test_the_checked_in_kubernetes_objects_are_what_export_generates(project: Pr
             "CLARITY_ALLOW_REDUCED_SECURITY": "true",
         }
     )
-    for kind, name in (("k8s-configmap", "configmap.yaml"), ("k8s-secret", "secret.yaml")):
+    for kind, name in (
+        ("k8s-configmap", "configmap.yaml"),
+        ("k8s-secret", "secret.yaml"),
+        ("external-secret", "external-secret.yaml"),
+        ("csi-secret-provider", "csi-secret-provider.yaml"),
+    ):
         result = CliRunner().invoke(main, ["export", "--format", kind], catch_exceptions=False)
         assert result.stdout == (DEPLOY / "k8s" / name).read_text(), f"run make k8s: {name} is out of date"
 
@@ -90,3 +99,61 @@ def test_the_kubernetes_objects_have_the_guides_shapes() -> None:
     assert (secret["kind"], secret["type"]) == ("Secret", "Opaque")
     assert {"MODEL_SIGNATURE_KEY", "EXPECTED_MODEL_CHECKSUMS"} <= set(secret["stringData"])
     assert all(library_reads(variable) for variable in secret["stringData"])
+
+
+ENGINE_FIELDS = json.loads((ROOT / "tests" / "data" / "engine_fields.json").read_text())
+
+
+def field_paths(value: object, base: str = "") -> set[str]:
+    """Every leaf of a manifest as a dotted path, '[]' for a list item."""
+    if isinstance(value, dict):
+        return {
+            path
+            for key, item in value.items()
+            for path in field_paths(item, f"{base}.{key}" if base else key)
+        }
+    if isinstance(value, list):
+        return {path for item in value for path in field_paths(item, f"{base}[]")}
+    return {base}
+
+
+def engine_documents(name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A generated engine file: its objects, and the pod snippet its comments carry."""
+    text = (DEPLOY / "k8s" / name).read_text()
+    objects = [document for document in yaml.safe_load_all(text) if document]
+    _, _, snippet = text.partition("# the pod spec adds")
+    comment = "\n".join(line[2:] for line in snippet.splitlines()[1:])
+    return objects, yaml.safe_load(comment)
+
+
+@pytest.mark.parametrize("name", ["external-secret.yaml", "csi-secret-provider.yaml"])
+def test_the_engine_manifests_use_only_the_engines_published_fields(name: str) -> None:
+    objects, pod = engine_documents(name)
+    for document in objects:
+        allowed = set(ENGINE_FIELDS[f"{document['apiVersion']} {document['kind']}"])
+        assert field_paths(document) <= allowed, document["kind"]
+        if document["kind"] == "SecretProviderClass":
+            listed = yaml.safe_load(document["spec"]["parameters"]["objects"])
+            assert field_paths(listed) <= set(ENGINE_FIELDS["aws provider objects"])
+    assert field_paths(pod) <= set(ENGINE_FIELDS["pod spec"])
+    assert {"name": "CLARITY_SECRETS_DIR", "value": engines.MOUNT_PATH} in pod["containers"][0]["env"]
+
+
+def rewritten(key: str, rewrites: list[dict[str, Any]]) -> str:
+    """ESO's regexp rewrites in order (RE2's ReplaceAll; '$1' style groups are not used here)."""
+    for rewrite in rewrites:
+        key = re.sub(rewrite["regexp"]["source"], rewrite["regexp"]["target"], key)
+    return key
+
+
+@pytest.mark.parametrize("relative", ["model_signature_key", "database/password", "a/b-c/d.e"])
+def test_each_engine_names_a_file_as_the_setting_its_parameter_maps_to(relative: str) -> None:
+    prefix = "/clarity/production"
+    parameter = f"{prefix}/{relative}"
+    external, _ = engine_documents("external-secret.yaml")
+    rewrites = external[1]["spec"]["dataFrom"][0]["rewrite"]
+    key = rewritten(parameter, rewrites)
+    alias = engines.file_name(relative)
+    assert key == alias
+    assert engines.SECRET_KEY.fullmatch(key)
+    assert data_values.setting_levels(key) == read.setting_path(prefix, parameter)

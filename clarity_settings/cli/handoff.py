@@ -12,20 +12,48 @@ from typing import Any
 
 import click
 
-from clarity_settings import data_values, file_formats, names, provenance
-from clarity_settings.cli.common import active_prefix, env_option, load_settings, print_json
+from clarity_settings import data_values, engines, file_formats, names, provenance
+from clarity_settings.cli.common import (
+    active_prefix,
+    env_option,
+    load_settings,
+    prefix_settings,
+    print_json,
+    ssm_client,
+)
 from clarity_settings.settings import ClaritySettings
+from clarity_settings.ssm import read, switch
 from clarity_settings.ssm.client import DEFAULT_REGION
 
-EXPORT_FORMATS = click.Choice(["dotenv", "json", "k8s-secret", "k8s-configmap"])
+EXPORT_FORMATS = click.Choice(
+    ["dotenv", "json", "k8s-secret", "k8s-configmap", "external-secret", "csi-secret-provider"]
+)
+ENGINE_FORMATS = frozenset({"external-secret", "csi-secret-provider"})
 
 
 @click.command("export")
 @click.option("--format", "output", type=EXPORT_FORMATS, default="dotenv", show_default=True)
 @click.option("--name", default=None, help="metadata.name for Kubernetes objects.")
+@click.option("--store", default="clarity-ssm", show_default=True, help="external-secret: the store's name.")
+@click.option(
+    "--store-kind",
+    type=click.Choice(["ClusterSecretStore", "SecretStore"]),
+    default="ClusterSecretStore",
+    show_default=True,
+    help="external-secret: the store's kind.",
+)
+@click.option(
+    "--parameter",
+    "parameters",
+    multiple=True,
+    help="csi-secret-provider: a parameter below the prefix to mount (default: those SSM holds).",
+)
 @env_option
-def export(output: str, name: str | None) -> None:
-    """The resolved settings as a .env file, JSON, or the guide's Kubernetes Secret and ConfigMap."""
+def export(output: str, name: str | None, store: str, store_kind: str, parameters: tuple[str, ...]) -> None:
+    """The resolved settings (.env, JSON, the guide's Secret, ConfigMap), or a cluster engine's manifests."""
+    if output in ENGINE_FORMATS:
+        _export_engine(output, name or "clarity-secrets", store, store_kind, parameters)
+        return
     settings = load_settings(validate=True)
     values = handed_on(settings)
     if output == "json":
@@ -44,6 +72,48 @@ def export(output: str, name: str | None) -> None:
         click.echo(kubernetes_object("ConfigMap", name or "clarity-config", control_variables(settings)))
 
 
+def _export_engine(output: str, name: str, store: str, store_kind: str, parameters: tuple[str, ...]) -> None:
+    """The engine's objects, then the pod snippet as comments, so the stream applies as it is."""
+    settings = prefix_settings()
+    prefix, region = active_prefix(settings), _region()
+    if output == "external-secret":
+        ttl = float(settings.ttl_seconds())
+        objects = [
+            engines.parameter_store(name=store, kind=store_kind, region=region),
+            engines.external_secret(
+                prefix=prefix, name=name, store=store, store_kind=store_kind, refresh_seconds=ttl
+            ),
+        ]
+        volume = engines.secret_volume(name)
+    else:
+        relatives = parameters or _parameters_under(prefix)
+        objects = [
+            engines.secret_provider_class(name=name, prefix=prefix, relatives=relatives, region=region)
+        ]
+        volume = engines.csi_volume(name)
+    snippet = engines.yaml_text(engines.pod_snippet(volume)).rstrip("\n").split("\n")
+    click.echo("---\n".join(engines.yaml_text(item) for item in objects), nl=False)
+    click.echo("# the pod spec adds this volume, its mount and the two variables:")
+    click.echo("\n".join(f"# {line}" for line in snippet))
+
+
+def _parameters_under(prefix: str) -> list[str]:
+    """What SSM holds under prefix (names only, nothing decrypted), else the guide's two required secrets."""
+    if switch.ssm_enabled(load_settings().instance):
+        return [
+            read.relative_name(found.name, prefix)
+            for found in read.fetch(ssm_client(), prefix, decrypt=False)
+        ]
+    click.echo(
+        "SSM is off: listing the guide's two required secrets; add --parameter NAME for others", err=True
+    )
+    return [names.SIGNATURE_KEY.lower(), names.CHECKSUMS.lower()]
+
+
+def _region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
 def handed_on(settings: ClaritySettings) -> dict[str, Any]:
     """What export and exec pass to another process: every application setting but the control ones."""
     return {
@@ -59,7 +129,7 @@ def control_variables(settings: ClaritySettings) -> dict[str, str]:
         names.ENV_SWITCHER: str(settings.current_env).lower(),
         names.control_variable(names.USE_SSM): "true",
         names.control_variable(names.SSM_PREFIX): active_prefix(settings),
-        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION),
+        "AWS_DEFAULT_REGION": _region(),
     }
 
 

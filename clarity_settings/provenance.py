@@ -80,6 +80,28 @@ def source_words(metadata: SourceMetadata | None) -> str | None:
     return f"{metadata.loader} {metadata.identifier}"
 
 
+def overridden(settings: Any) -> list[str]:
+    """Settings that more than one SSM parameter set (several prefixes): which one wins over which."""
+    setters: dict[tuple[str, ...], list[str]] = {}
+    for metadata, data in settings.loaded_by_loaders.items():
+        if metadata.loader == "ssm":
+            for path in _leaf_paths(data):
+                setters.setdefault(path, []).append(str(metadata.identifier))
+    return [
+        f"{'.'.join(path)}: {names_[-1]} wins over {', '.join(reversed(names_[:-1]))}"
+        for path, names_ in sorted(setters.items())
+        if len(names_) > 1
+    ]
+
+
+def _leaf_paths(data: Mapping[str, Any], base: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = []
+    for key, value in data.items():
+        path = (*base, str(key).upper())
+        paths += _leaf_paths(value, path) if isinstance(value, Mapping) and value else [path]
+    return paths
+
+
 def files_used(settings: Any) -> list[str]:
     """Every settings file dynaconf read, and the .env file, as full paths."""
     instance = getattr(settings, "instance", settings)

@@ -254,7 +254,7 @@ def cache_ttl(value: Any) -> float:
 
 def ssm_prefix_problem(value: Any, context: RuleContext) -> str | None:  # noqa: ARG001 - same in every env
     """SSM_PREFIX: an absolute SSM path of at most 15 levels in the characters SSM allows."""
-    return switch.prefix_problem(value)
+    return switch.prefixes_problem(value)
 
 
 def _secret_rule(name: str, check: Check, verb: str, *, required: bool, caution: Check | None = None) -> Rule:

@@ -22,7 +22,7 @@ from clarity_settings.rules import cache_ttl_problem
 from clarity_settings.settings import ClaritySettings, Clock, create_settings, keeper_of
 from clarity_settings.ssm import read
 from clarity_settings.ssm.health import SsmHealth, Status, loaded_at
-from clarity_settings.ssm.switch import SsmContext, context_of, prefix_of
+from clarity_settings.ssm.switch import SsmContext, context_of, prefix_of, prefixes_of
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -153,7 +153,7 @@ class SecretsManager:
             "service": SERVICE,
             "environment": env,
             "use_ssm": health.status is not Status.DISABLED,
-            "ssm_prefix": prefix_of(self.freshness.instance, env),
+            "ssm_prefix": ",".join(prefixes_of(self.freshness.instance, env)),
             "ssm_status": str(health.reported_status),
             "ssm_reason": health.reason or None,
             "ssm_region": health.region,

@@ -1,7 +1,8 @@
-"""Where a value comes from, SSM part: the dynaconf loader for one prefix of Parameter Store.
+"""Where a value comes from, SSM part: the dynaconf loader for the prefixes of Parameter Store.
 
 Add ``"clarity_settings.loaders.ssm_loader"`` to ``LOADERS_FOR_DYNACONF`` (after the environment
-loader) and every parameter under the prefix becomes a setting; clarity_settings.ssm does the work.
+loader) and every parameter under the prefixes becomes a setting, a later prefix winning key by key
+over an earlier one; clarity_settings.ssm does the work.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def load(
     filename: str | None = None,  # noqa: ARG001 - part of dynaconf's loader contract; SSM has no files
     validate: bool = False,
 ) -> None:
-    """Read the active prefix into obj; on an SSM failure warn once per outage and leave obj as it is."""
+    """Read the active prefixes into obj; on an SSM failure warn once per outage and leave obj as it is."""
     if key is not None and data_values.is_dynaconf_option(key):
         # NOTE: inside fresh() dynaconf asks for its own options (YAML, DYNACONF_INCLUDE) too; SSM never
         # holds one (the names are refused), so those asks cost no request.
@@ -36,20 +37,28 @@ def load(
         context.health.record_disabled(reason)
         return
     env_name = str(env or obj.current_env).lower()
-    prefix = switch.prefix_of(obj, env_name)
+    prefixes = switch.prefixes_of(obj, env_name)
+    shown = ",".join(prefixes)
     ssm = context.reading_client()
-    context.health.record_reading(reason, prefix, ssm.meta.region_name)
+    context.health.record_reading(reason, shown, ssm.meta.region_name)
     try:
-        parameters = _fetch(obj, ssm, prefix, key)
+        read_by_prefix = [(prefix, _fetch(obj, ssm, prefix, key)) for prefix in prefixes]
     except client.aws_errors() as error:
         code = client.error_code(error)
-        context.health.record_failure(prefix, code)
+        context.health.record_failure(shown, code)
         if not silent:
-            raise SsmUnavailableError(f"SSM parameters under {prefix} could not be read ({code})") from None
+            raise SsmUnavailableError(f"SSM parameters under {shown} could not be read ({code})") from None
         return
-    context.health.record_success(prefix, len(parameters) if key is None else None)
+    count = sum(len(parameters) for _, parameters in read_by_prefix)
+    context.health.record_success(shown, count if key is None else None)
     wanted = key.upper().split(".")[0] if key else None
-    entries = [entry for entry in read.map_parameters(prefix, parameters) if wanted in (None, entry.path[0])]
+    # NOTE: prefix by prefix, lowest first: set_layer lets a later value win, leaf by leaf in a tree.
+    entries = [
+        entry
+        for prefix, parameters in read_by_prefix
+        for entry in read.map_parameters(prefix, parameters)
+        if wanted in (None, entry.path[0])
+    ]
     data_values.set_layer(obj, [_placement(entry, env_name) for entry in entries], validate=validate)
     health.mark_loaded(obj)
 

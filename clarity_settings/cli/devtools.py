@@ -11,11 +11,16 @@ import click
 from clarity_settings import file_formats
 from clarity_settings.cli.common import active_prefix, console, env_option, prefix_settings, print_json
 from clarity_settings.cli.ssm_commands import report_skipped
-from clarity_settings.ssm import local, policy, write
+from clarity_settings.ssm import local, policy, switch, write
 
 
 @click.command("iam-policy")
-@click.option("--prefix", default=None, help="SSM path (default: the active environment's prefix).")
+@click.option(
+    "--prefix",
+    "prefixes",
+    multiple=True,
+    help="An SSM path, as often as needed (default: every active prefix).",
+)
 @click.option("--partition", default="aws", show_default=True)
 @click.option("--region", default="*", show_default=True)
 @click.option(
@@ -30,13 +35,13 @@ from clarity_settings.ssm import local, policy, write
 )
 @env_option
 def iam_policy(
-    prefix: str | None, partition: str, region: str, account: str, kms_key: str, publish: bool
+    prefixes: tuple[str, ...], partition: str, region: str, account: str, kms_key: str, publish: bool
 ) -> None:
     """The least-privilege IAM policy for the requests a service makes (with --write, publishing too)."""
-    path = prefix or active_prefix()
+    paths = list(prefixes) or switch.prefixes_of(prefix_settings().instance)
     print_json(
         policy.read_policy(
-            path, partition=partition, region=region, account=account, kms_key=kms_key, publish=publish
+            paths, partition=partition, region=region, account=account, kms_key=kms_key, publish=publish
         )
     )
 

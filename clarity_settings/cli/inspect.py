@@ -113,6 +113,8 @@ def show(keys: tuple[str, ...], reveal: bool, output: str) -> None:
         ["key", "value", "source", "stale"],
         [(r.key, r.value, r.source, "stale" if r.stale else "") for r in rows],
     )
+    for line in provenance.overridden(settings):
+        click.echo(f"overridden: {line}")
     for path in provenance.files_used(settings):
         click.echo(f"file read: {path}")
 

@@ -22,7 +22,7 @@ from clarity_settings.cli.common import (
     write_private,
 )
 from clarity_settings.errors import ConfigurationError, PublishError
-from clarity_settings.ssm import read, write
+from clarity_settings.ssm import read, switch, write
 from clarity_settings.ssm.client import aws_errors
 
 
@@ -95,17 +95,19 @@ def ssm_delete(name: str) -> None:
 @env_option
 @format_option
 def ssm_list(output: str) -> None:
-    """Names, types, versions and last-modified times under the prefix; never values."""
+    """Names, types, versions and last-modified times under every active prefix; never values."""
     settings = prefix_settings()
-    prefix = active_prefix(settings)
     client = ssm_client()
-    stored = read.fetch(client, prefix, decrypt=False)
-    if not stored and not names.is_development(str(settings.current_env)):
-        click.echo(
-            f"warning: no parameters under {prefix} in {client.meta.region_name}; check the prefix "
-            "(CLARITY_SSM_PREFIX) and the region (AWS_REGION, AWS_DEFAULT_REGION)",
-            err=True,
-        )
+    stored: list[read.Parameter] = []
+    for prefix in switch.prefixes_of(settings.instance):
+        found = read.fetch(client, prefix, decrypt=False)
+        if not found and not names.is_development(str(settings.current_env)):
+            click.echo(
+                f"warning: no parameters under {prefix} in {client.meta.region_name}; check the prefix "
+                "(CLARITY_SSM_PREFIX) and the region (AWS_REGION, AWS_DEFAULT_REGION)",
+                err=True,
+            )
+        stored += found
     rows = [
         {"name": p.name, "type": p.type, "version": p.version, "last_modified": str(p.last_modified or "")}
         for p in stored

@@ -19,7 +19,7 @@ PUBLISH_ACTIONS: Final = ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeletePar
 
 
 def read_policy(
-    prefix: str,
+    prefixes: list[str],
     *,
     partition: str = "aws",
     region: str = "*",
@@ -33,14 +33,15 @@ def read_policy(
     the people or pipelines that publish, never for the service. DescribeParameters is left out on
     purpose: AWS cannot limit it to a path, and nothing here needs it.
     """
-    path = checked_prefix(prefix, "--prefix")
+    paths = [checked_prefix(prefix, "--prefix") for prefix in prefixes]
     if _ACCOUNT.fullmatch(account) is None:
         raise ConfigurationError("--account must be a 12-digit AWS account ID (or * for any)")
     if _REGION.fullmatch(region) is None:
         raise ConfigurationError("--region must be an AWS region such as eu-west-1 (or * for any)")
-    parameters = f"arn:{partition}:ssm:{region}:{account}:parameter{path}"
-    conditions: dict[str, dict[str, str]] = {
-        "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": f"{parameters}/*"}
+    arns = [f"arn:{partition}:ssm:{region}:{account}:parameter{path}" for path in paths]
+    below = [f"{arn}/*" for arn in arns]
+    conditions: dict[str, dict[str, str | list[str]]] = {
+        "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": below[0] if len(below) == 1 else below}
     }
     # NOTE: a wildcard only matches under StringLike; StringEquals with one would never match.
     operator = "StringLike" if region == "*" else "StringEquals"
@@ -52,7 +53,7 @@ def read_policy(
                 "Sid": "PublishSettingsUnderPrefix" if publish else "ReadSettingsUnderPrefix",
                 "Effect": "Allow",
                 "Action": [*READ_ACTIONS, *(PUBLISH_ACTIONS if publish else ())],
-                "Resource": [parameters, f"{parameters}/*"],
+                "Resource": [name for arn in arns for name in (arn, f"{arn}/*")],
             },
             {
                 "Sid": "DecryptOnlyTheseParametersThroughSsm",

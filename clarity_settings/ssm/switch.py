@@ -1,7 +1,8 @@
 """Whether SSM is read and where: what code said, the control variables, auto-detection, and THE prefix.
 
 Nothing here touches the network. The prefix is resolved in one place (prefix_of) for the loader,
-the validators' messages, health reports and the command line, so they never disagree.
+the validators' messages, health reports and the command line, so they never disagree; several
+prefixes may be read (prefixes_of), the last winning and taking what is published.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class SsmContext:
 
     def __post_init__(self) -> None:
         if self.prefix is not None:
-            self.prefix = checked_prefix(self.prefix, "ssm_prefix")
+            self.prefix = ",".join(checked_prefixes(self.prefix, "ssm_prefix"))
 
     def reading_client(self) -> SSMClient:
         """The caller's client in the process that gave it; otherwise (a forked child too) the shared one."""
@@ -175,17 +176,32 @@ def default_prefix(env: str) -> str:
 
 
 def prefix_of(obj: Any, env: str | None = None) -> str:
-    """THE prefix: given in code, else CLARITY_SSM_PREFIX, else the settings' ssm_prefix, else /clarity/<env>.
+    """THE prefix: the last of prefixes_of, which wins over the others and is where publishing writes."""
+    return prefixes_of(obj, env)[-1]
 
-    Checked and without a trailing '/'.
+
+def prefixes_of(obj: Any, env: str | None = None) -> list[str]:
+    """The prefixes read, lowest precedence first: given in code, else CLARITY_SSM_PREFIX, else the
+    settings' ssm_prefix, else /clarity/<env>.
+
+    A comma-separated list (or a TOML list) reads several, ``/clarity/shared,/clarity/production/api``,
+    the later winning key by key. Each is checked and without a trailing '/'.
     """
     given = context_of(obj).prefix
     if given is not None:
-        return given
+        return given.split(",")
     value = control_value(obj, names.SSM_PREFIX)
     if value is None:
-        return default_prefix(str(env or obj.current_env))
-    return checked_prefix(value, names.control_label(names.SSM_PREFIX))
+        return [default_prefix(str(env or obj.current_env))]
+    return checked_prefixes(value, names.control_label(names.SSM_PREFIX))
+
+
+def checked_prefixes(value: object, label: str) -> list[str]:
+    """A prefix, a comma-separated list of them or a list, each checked; a ConfigurationError names label."""
+    items = list(value) if isinstance(value, list | tuple) else str(value).split(",")
+    if not items:
+        raise ConfigurationError(f"{label} must name at least one prefix: {PREFIX_REMEDY}")
+    return [checked_prefix(item.strip() if isinstance(item, str) else item, label) for item in items]
 
 
 def checked_prefix(value: object, label: str) -> str:
@@ -194,6 +210,18 @@ def checked_prefix(value: object, label: str) -> str:
     if problem is not None:
         raise ConfigurationError(f"{label} {problem}: {PREFIX_REMEDY}")
     return str(value).rstrip("/")
+
+
+def prefixes_problem(value: object) -> str | None:
+    """prefix_problem for a prefix, a comma-separated list of them, or a list."""
+    items = list(value) if isinstance(value, list | tuple) else str(value).split(",")
+    if not isinstance(value, str | list | tuple):
+        return prefix_problem(value)
+    return next((problem for item in items if (problem := prefix_problem(_stripped(item)))), None)
+
+
+def _stripped(item: object) -> object:
+    return item.strip() if isinstance(item, str) else item
 
 
 def prefix_problem(value: object) -> str | None:

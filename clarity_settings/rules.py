@@ -210,6 +210,20 @@ def checksums_problem(value: Any, context: RuleContext) -> str | None:
     return None
 
 
+def publishing_problem(levels: tuple[str, ...], value: object, *, env: str, prefix: str) -> str | None:
+    """What a service in env would refuse in one of the guide's secrets about to be published, or None.
+
+    The rules of env without reduced security: a placeholder is never published outside development.
+    """
+    checks: dict[tuple[str, ...], Check] = {
+        (names.SIGNATURE_KEY,): signature_key_problem,
+        (names.PREVIOUS_SIGNATURE_KEY,): signature_key_problem,
+        (names.CHECKSUMS,): checksums_problem,
+    }
+    check = checks.get(levels)
+    return None if check is None else check(value, RuleContext(env=env.lower(), prefix=prefix))
+
+
 def checksums_caution(value: Any, context: RuleContext) -> str | None:
     """Say out loud when a service runs on placeholder checksums, which verify nothing."""
     weak = isinstance(value, Mapping) and are_placeholder_checksums(value)

@@ -357,3 +357,51 @@ def test_a_signature_key_in_the_guides_variable_reads_back_as_text(workdir: Path
     assert run("ssm", "pull", ".env.development").exit_code == 0
     assert (workdir / ".env.development").read_text() == f'{names.SIGNATURE_KEY}="@str {key}"\n'
     assert run("ssm", "diff", ".env.development").exit_code == 0
+
+
+def test_push_refuses_a_secret_the_environments_services_would_refuse(workdir: Path, ssm_on: Ssm) -> None:
+    (workdir / ".env.production").write_text("MODEL_SIGNATURE_KEY=short\nCLARITY_API_TOKEN=token\n")
+    result = run("--env", "production", "ssm", "push", ".env.production", "--apply")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (
+        1,
+        "error: MODEL_SIGNATURE_KEY is shorter than the 32 characters production requires; nothing was "
+        "written",
+    )
+    assert ssm_on.client.get_parameters_by_path(Path="/clarity/production")["Parameters"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "allow_reduced_security",
+            "true",
+            "maps to ALLOW_REDUCED_SECURITY, a clarity-settings control setting",
+        ),
+        ("includes_for_dynaconf", "x", "a dynaconf option"),
+        ("workers", "@int zz", "has @int but what follows is not a whole number"),
+        (
+            "greeting",
+            "@format {this.X}",
+            "starts with a dynaconf token that clarity-settings does not evaluate",
+        ),
+        ("model_signature_key", "short", "is shorter than the 32 characters production requires"),
+    ],
+)
+def test_ssm_put_refuses_what_the_loader_would_refuse(
+    workdir: Path, ssm_on: Ssm, name: str, value: str, message: str
+) -> None:
+    result = CliRunner().invoke(main, ["--env", "production", "ssm", "put", name], input=value)
+    assert result.exit_code == 1
+    assert f"/clarity/production/{name}" in result.stderr or name.upper() in result.stderr
+    assert message in result.stderr
+    assert ssm_on.client.get_parameters_by_path(Path="/clarity/production")["Parameters"] == []
+
+
+def test_a_retype_that_drops_encryption_is_said_out_loud(workdir: Path, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/api_token", "token")
+    (workdir / "app.env").write_text("CLARITY_API_TOKEN=token\n")
+    result = run("ssm", "push", "app.env", "--type", "String")
+    assert (
+        f"warning: {PREFIX}/api_token loses its encryption (String is stored as plain text)" in result.stderr
+    )

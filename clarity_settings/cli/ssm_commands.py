@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -52,8 +53,13 @@ def _read_value(from_file: Path | None) -> str:
 @env_option
 def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool) -> None:
     """Store the value from stdin or --from-file (never from the command line) as NAME."""
-    full = write.absolute_name(name, active_prefix())
-    version = write.put(ssm_client(), full, _read_value(from_file), kind=kind, overwrite=overwrite)
+    settings = prefix_settings()
+    full = write.absolute_name(name, active_prefix(settings))
+    value = _read_value(from_file)
+    write.refuse_unloadable(
+        full, value, kind, env=str(settings.current_env), prefixes=switch.prefixes_of(settings.instance)
+    )
+    version = write.put(ssm_client(), full, value, kind=kind, overwrite=overwrite)
     click.echo(f"put {full} ({kind}, version {version})")
 
 
@@ -118,13 +124,23 @@ def ssm_list(output: str) -> None:
         print_table(["name", "type", "version", "last modified"], [list(row.values()) for row in rows])
 
 
-def _comparison(path: Path, *, strict: bool) -> tuple[str, file_formats.FileSettings, list[read.Parameter]]:
-    """The prefix, FILE's typed settings (what it does not carry said on stderr), SSM's parameters."""
+@dataclass(frozen=True)
+class _Comparison:
+    """What push and diff compare: FILE's typed settings and SSM's parameters under the prefix, in env."""
+
+    env: str
+    prefix: str
+    found: file_formats.FileSettings
+    current: list[read.Parameter]
+
+
+def _comparison(path: Path, *, strict: bool) -> _Comparison:
+    """FILE's typed settings (what it does not carry said on stderr) and SSM's parameters."""
     settings = prefix_settings()
-    prefix = active_prefix(settings)
-    found = file_formats.read_settings(path, str(settings.current_env))
+    env, prefix = str(settings.current_env), active_prefix(settings)
+    found = file_formats.read_settings(path, env)
     report_skipped(path, found.skipped, strict=strict)
-    return prefix, found, read.fetch(ssm_client(), prefix)
+    return _Comparison(env, prefix, found, read.fetch(ssm_client(), prefix))
 
 
 def report_skipped(path: Path, skipped: list[file_formats.Skipped], *, strict: bool) -> None:
@@ -158,10 +174,13 @@ _STRICT = click.option("--strict", is_flag=True, help="Fail when any line or key
 @format_option
 def ssm_push(file: Path, apply_changes: bool, kind: str | None, strict: bool, output: str) -> None:
     """Plan (with --apply, write) a .env, TOML or JSON file under the prefix, typed as it loads locally."""
-    prefix, found, current = _comparison(file, strict=strict)
-    changes = write.plan(prefix, current, found.values, kind=kind)
+    compared = _comparison(file, strict=strict)
+    prefix = compared.prefix
+    write.refuse_unpublishable(compared.found.values, env=compared.env, prefix=prefix)
+    changes = write.plan(prefix, compared.current, compared.found.values, kind=kind)
     _print_plan(changes, output)
     write.refuse_conflicts(changes)
+    _warn_of_plaintext(changes)
     pending = [change for change in changes if change.action != "unchanged"]
     if not apply_changes:
         click.echo(f"dry run: {len(pending)} to write; add --apply to write them", err=True)
@@ -190,6 +209,16 @@ def _print_plan(changes: list[write.Change], output: str) -> None:
             for row, change in zip(rows, changes, strict=True)
         ],
     )
+
+
+def _warn_of_plaintext(changes: list[write.Change]) -> None:
+    """A SecureString retyped to String or StringList loses its encryption: say so for each."""
+    for change in changes:
+        if change.previous_kind == "SecureString" and change.kind != "SecureString":
+            click.echo(
+                f"warning: {change.name} loses its encryption ({change.kind} is stored as plain text)",
+                err=True,
+            )
 
 
 def _type_column(change: write.Change) -> str:
@@ -239,13 +268,14 @@ def ssm_pull(file: Path, force: bool) -> None:
 @env_option
 def ssm_diff(file: Path, strict: bool) -> None:
     """Exit 0 when SSM and FILE load the same typed settings, else 1, listing parameters (never values)."""
-    prefix, found, current = _comparison(file, strict=strict)
+    compared = _comparison(file, strict=strict)
+    prefix, current, wanted = compared.prefix, compared.current, compared.found.values
     differences = [
         (change.action, change.name)
-        for change in write.plan(prefix, current, found.values)
+        for change in write.plan(prefix, current, wanted)
         if change.action != "unchanged"
     ]
-    differences += [("only in ssm", name) for name in write.only_in_ssm(prefix, current, found.values)]
+    differences += [("only in ssm", name) for name in write.only_in_ssm(prefix, current, wanted)]
     for action, name in differences:
         click.echo(f"{action}: {name}")
     if differences:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from clarity_settings import data_values, names
+from clarity_settings import data_values, names, rules
 from clarity_settings.errors import ConfigurationError
 from clarity_settings.ssm import read
 
@@ -169,6 +169,31 @@ def stored_text(levels: Levels, value: object, kind: str) -> str | None:
     if len(items) != len(value) or any("," in item for item in items):
         return None
     return ",".join(items)
+
+
+def refuse_unpublishable(wanted: Mapping[Levels, object], *, env: str, prefix: str) -> None:
+    """Before anything is written: a secret env's services would refuse stops the whole publication."""
+    for levels, value in sorted(wanted.items()):
+        problem = rules.publishing_problem(levels, comparable(levels, value), env=env, prefix=prefix)
+        if problem is not None:
+            raise ConfigurationError(f"{'.'.join(levels)} {problem}; nothing was written")
+
+
+def refuse_unloadable(name: str, text: str, kind: str, *, env: str, prefixes: list[str]) -> None:
+    """Before `ssm put`: a name or value the loader would refuse under a prefix it reads is not written.
+
+    One refused parameter stops every load of its prefix, so it is refused here, with the loader's words.
+    """
+    prefix = next((prefix for prefix in reversed(prefixes) if name.startswith(f"{prefix}/")), None)
+    if prefix is None:
+        return
+    label = f"SSM parameter {name}"
+    levels = read.setting_path(prefix, name)
+    problem = data_values.name_problem(levels)
+    if problem is not None:
+        raise ConfigurationError(f"{label} {problem}; it was not written")
+    value = read.value_of(read.Parameter(name, kind, text, 0))
+    refuse_unpublishable({levels: value}, env=env, prefix=prefix)
 
 
 def delete(client: SSMClient, name: str) -> None:

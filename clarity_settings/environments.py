@@ -22,6 +22,8 @@ from clarity_settings import names
 NOT_ENVIRONMENTS: Final = frozenset({"default", "global", "dynaconf"})
 """Sections of a settings file that are not environments of their own."""
 KEY_SETTINGS: Final = (names.SIGNATURE_KEY, names.PREVIOUS_SIGNATURE_KEY)
+GUIDE_ENVIRONMENTS: Final = ("development", "staging", "production")
+"""Compared even when no settings file names them: their keys may live in SSM alone."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,8 @@ class SharedKey:
 
 
 def environments_of(files: Iterable[str], current: str) -> list[str]:
-    """The environments the settings files name as sections, and the current one, sorted."""
-    found = {current.lower()}
+    """The guide's three environments, those the settings files name as sections, and the current one."""
+    found = {current.lower(), *GUIDE_ENVIRONMENTS}
     for name in files:
         path = Path(name)
         if path.suffix not in {".toml", ".json"} or not path.is_file():

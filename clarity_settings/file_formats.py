@@ -185,12 +185,7 @@ def _evaluated(value: object, *, label: str) -> object:
         if _evaluates(value):
             raise _NotCarriedError(_TEMPLATE)
         return data_values.parse(value, label=label)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _NotCarriedError("not a finite number, which SSM cannot carry typed")
-    if isinstance(value, datetime.date | datetime.time):
-        raise _NotCarriedError(
-            "a TOML date or time, which SSM cannot carry typed; quote it to publish it as text"
-        )
+    _refuse_untyped(value)
     if isinstance(value, list):
         return [_evaluated(item, label=label) for item in value]
     if isinstance(value, Mapping):
@@ -199,6 +194,26 @@ def _evaluated(value: object, *, label: str) -> object:
                 "uses dynaconf's merge marker, which SSM values never carry; write the whole value"
             )
         return {str(key): _evaluated(item, label=label) for key, item in value.items()}
+    return value
+
+
+def _refuse_untyped(value: object) -> None:
+    """Values a settings file or a CLARITY_* variable can hold but no typing token can: dates, inf, nan."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _NotCarriedError("not a finite number, which SSM cannot carry typed")
+    if isinstance(value, datetime.date | datetime.time):
+        raise _NotCarriedError(
+            "a TOML date or time, which SSM cannot carry typed; quote it to publish it as text"
+        )
+
+
+def _carried(value: object) -> object:
+    """A value already typed (from a .env) that SSM can carry, checked at every depth."""
+    _refuse_untyped(value)
+    if isinstance(value, list):
+        return [_carried(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _carried(item) for key, item in value.items()}
     return value
 
 
@@ -250,7 +265,10 @@ def _dotenv_settings(path: Path, text: str) -> FileSettings:
         guide = variable in names.GUIDE_VARIABLES
         levels = (variable,) if guide else data_values.setting_levels(variable[len(_PREFIX) :])
         untyped = str if guide else data_values.variable_typed
-        values[levels] = data_values.parse(value, label=where, untyped=untyped)
+        try:
+            values[levels] = _carried(data_values.parse(value, label=where, untyped=untyped))
+        except _NotCarriedError as reason:
+            skipped.append((line, Skipped(where, str(reason))))
     return FileSettings(values, [entry for _, entry in sorted(skipped, key=lambda item: item[0])])
 
 
@@ -260,9 +278,11 @@ def _variable_problem(variable: str, variables: Mapping[str, object]) -> str | N
         winner = _PREFIX + variable
         return f"{winner} in the same file wins over it" if winner in variables else None
     if not variable.startswith(_PREFIX):
+        renamed = f"{_PREFIX}{variable.upper()}"
+        advice = "" if _variable_problem(renamed, {}) else f" (rename it {renamed} to publish it)"
         return (
             f"not a setting: the library reads {_PREFIX}* variables and "
-            f"{', '.join(names.GUIDE_VARIABLES)} (rename it {_PREFIX}{variable} to publish it)"
+            f"{', '.join(names.GUIDE_VARIABLES)}{advice}"
         )
     return _setting_name_problem(data_values.setting_levels(variable[len(_PREFIX) :]))
 
@@ -334,7 +354,7 @@ def settings_file_text(
     protected = {}
     for levels, value in values.items():
         try:
-            protected[levels] = _protected(value)
+            protected[levels] = _protected(value, null="@json null" if kind == "toml" else None)
         except _NotCarriedError:
             raise ConfigurationError(
                 f"{sources.get(levels, '.'.join(levels))} holds text that starts with a dynaconf token, "
@@ -346,18 +366,21 @@ def settings_file_text(
     return _toml_table([section], tree)
 
 
-def _protected(value: object) -> object:
-    """value as a settings file must hold it for dynaconf to load value itself (it evaluates '@...')."""
+def _protected(value: object, *, null: str | None) -> object:
+    """value as a settings file must hold it for dynaconf to load value itself (it evaluates '@...').
+
+    null is how the file says None: JSON has null, TOML has none, so there it is '@json null'.
+    """
     if isinstance(value, str):
         if _evaluates(f"@str {value}"):
             raise _NotCarriedError(_TEMPLATE)
         return f"@str {value}" if value.startswith("@") else value
     if value is None:
-        return "@json null"
+        return null
     if isinstance(value, list):
-        return [_protected(item) for item in value]
+        return [_protected(item, null=null) for item in value]
     if isinstance(value, Mapping):
-        return {str(key): _protected(item) for key, item in value.items()}
+        return {str(key): _protected(item, null=null) for key, item in value.items()}
     return value
 
 

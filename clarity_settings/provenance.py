@@ -125,7 +125,8 @@ class Row:
     """One setting as a person sees it."""
 
     key: str
-    value: str
+    value: object
+    """Redacted (type and length), a control setting as text, or with reveal the value itself (JSON types)."""
     source: str
     stale: bool = False
 
@@ -150,12 +151,19 @@ def application_settings(settings: Any) -> dict[str, Any]:
 def nested_row(settings: Any, levels: tuple[str, ...], *, reveal: bool = False) -> Row | None:
     """One nested setting (DATABASE.PASSWORD) as show prints it, or None if there is none."""
     missing = object()
-    value = settings.get(".".join(levels), missing)
+    try:
+        value = settings.get(".".join(levels), missing)
+    except (AttributeError, KeyError, TypeError):
+        return None
     if value is missing:
         return None
     metadata = last_source_of_path(settings, levels)
     stale = bool(getattr(settings, "stale", False)) and metadata is not None and metadata.loader == "ssm"
-    return Row(".".join(levels), str(value) if reveal else redact(value), describe_source(metadata), stale)
+    return Row(".".join(levels), _shown(value, reveal=reveal), describe_source(metadata), stale)
+
+
+def _shown(value: object, *, reveal: bool) -> object:
+    return data_values.plain(value) if reveal else redact(value)
 
 
 def rows(settings: Any, *, reveal: bool = False) -> list[Row]:
@@ -164,7 +172,7 @@ def rows(settings: Any, *, reveal: bool = False) -> list[Row]:
     return [
         Row(
             key,
-            str(value) if reveal or key in names.CONTROL_SETTINGS else redact(value),
+            str(value) if key in names.CONTROL_SETTINGS and not reveal else _shown(value, reveal=reveal),
             source_text(settings, key),
             stale and source_kind(settings, key) == "ssm",
         )

@@ -82,6 +82,12 @@ def test_show_reveals_only_when_asked_and_warns_on_stderr(cli: Project, ssm_with
         {"key": "API_TOKEN", "value": SECRET, "source": f"ssm {PREFIX}/api_token:1", "stale": False}
     ]
     assert "warning: --reveal prints secret values" in result.stderr
+    ssm_with_secret.put(f"{PREFIX}/port", "@int 8080")
+    ssm_with_secret.put(f"{PREFIX}/port_text", "8080")
+    typed = run("show", "port", "port_text", "--reveal", "--format", "json")
+    assert [row["value"] for row in json.loads(typed.stdout)] == [8080, "8080"]
+    table = run("show", "port", "port_text", "--reveal").stdout.splitlines()
+    assert [line.split()[1] for line in table[1:3]] == ["8080", '"8080"']
 
 
 def test_show_of_an_unknown_key_is_one_line_and_exit_1(cli: Project) -> None:
@@ -139,12 +145,12 @@ def test_check_is_0_when_healthy_1_when_invalid_2_when_ssm_is_degraded(
         f"EXPECTED_MODEL_CHECKSUMS; SSM was on (USE_SSM (CLARITY_USE_SSM) is true) and {production} in "
         "us-east-1 held 0 parameter(s)",
         f"warning: {production} in us-east-1 holds no parameters; check the prefix (CLARITY_SSM_PREFIX) and "
-        "the region (AWS_REGION, AWS_DEFAULT_REGION)",
+        "the region (AWS_DEFAULT_REGION)",
     ]
     ssm_with_secret.proxy.fail_every(ACCESS_DENIED)
     degraded = run("check", "--env", "production")
     assert degraded.exit_code == 2
-    assert degraded.stdout.splitlines()[-1] == (
+    assert degraded.stdout.splitlines()[0] == (
         f"ssm: {production} in us-east-1 is unhealthy (probe: AccessDeniedException)"
     )
 
@@ -176,7 +182,7 @@ def test_ssm_list_warns_of_an_empty_prefix_outside_development(cli: Project, ssm
     assert (listed.exit_code, listed.stderr) == (
         0,
         "warning: no parameters under /clarity/production in us-east-1; check the prefix "
-        "(CLARITY_SSM_PREFIX) and the region (AWS_REGION, AWS_DEFAULT_REGION)\n",
+        "(CLARITY_SSM_PREFIX) and the region (AWS_DEFAULT_REGION)\n",
     )
 
 
@@ -201,6 +207,30 @@ def test_check_all_envs_fails_when_two_environments_share_a_key(cli: Project, ss
     )
     assert_no_secret(shared, staging_key)
     assert_no_secret(shared, production_key)
+
+
+def test_check_all_envs_compares_the_guides_environments_without_a_settings_file(
+    cli: Project, ssm_with_secret: Ssm
+) -> None:
+    key = "one-key-for-two-" + "k" * 30
+    ssm_with_secret.put("/clarity/staging/model_signature_key", key)
+    ssm_with_secret.put("/clarity/production/model_signature_key", key)
+    shared = run("check", "--all-envs")
+    assert (shared.exit_code, shared.stdout) == (
+        1,
+        "shared: production MODEL_SIGNATURE_KEY and staging MODEL_SIGNATURE_KEY are the same key: give each "
+        "environment its own\n",
+    )
+
+
+def test_a_ttl_no_service_could_use_fails_show_too(cli: Project) -> None:
+    os.environ.update({"CLARITY_USE_SSM": "false", "CLARITY_SECRETS_CACHE_TTL": "abc"})
+    result = run("show")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: SECRETS_CACHE_TTL (CLARITY_SECRETS_CACHE_TTL) must be a non-negative number of seconds, not "
+        "text: set CLARITY_SECRETS_CACHE_TTL to a number of seconds such as 300\n",
+    )
 
 
 def test_ssm_put_reads_stdin_and_never_echoes_the_value(cli: Project, ssm_with_secret: Ssm) -> None:
@@ -410,6 +440,12 @@ def test_exec_exits_127_for_a_missing_command_and_126_for_one_that_cannot_run(cl
         127,
         "error: no-such-command-here: command not found",
     )
+    (cli.root / "a-directory").mkdir()
+    directory = exec_process(cli, "./a-directory", stderr=subprocess.PIPE)
+    assert (directory.wait(timeout=60), directory.communicate()[1].splitlines()[-1]) == (
+        126,
+        "error: ./a-directory: is a directory",
+    )
     cli.write("not-executable.sh", "#!/bin/sh\nexit 0\n")
     refused = exec_process(cli, "./not-executable.sh", stderr=subprocess.PIPE)
     assert (refused.wait(timeout=60), refused.communicate()[1].splitlines()[-1]) == (
@@ -557,6 +593,20 @@ def test_iam_policy_refuses_bindings_it_cannot_scope(cli: Project, args: list[st
     result = CliRunner().invoke(main, ["iam-policy", "--prefix", "/clarity/production", *args])
     assert result.exit_code == 1
     assert message in result.stderr
+
+
+def test_a_template_that_fails_is_one_line_that_never_shows_the_value(cli: Project) -> None:
+    cli.write(
+        "settings.toml", '[development]\npw = "hunter2-secret-value"\nx = "@format {this.pw:{this.pw}}"\n'
+    )
+    os.environ["CLARITY_USE_SSM"] = "false"
+    result = run("show")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: unexpected ValueError; --debug (before the subcommand) shows the traceback, which may show "
+        "values\n",
+    )
+    assert_no_secret(result, "hunter2-secret-value")
 
 
 def test_debug_shows_the_traceback(cli: Project) -> None:

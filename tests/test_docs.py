@@ -99,7 +99,7 @@ def test_check_exit_codes_are_the_documented_ones(
     assert invalid.stdout.startswith(documented[1].removesuffix("..."))
     ssm.proxy.fail_every(ACCESS_DENIED)
     degraded = CliRunner().invoke(main, ["check"])
-    assert (degraded.exit_code, degraded.stdout.splitlines()[-1]) == (2, documented[2])
+    assert (degraded.exit_code, degraded.stdout.splitlines()[0]) == (2, documented[2])
     ssm.proxy.reset()
     for name in ("expected_model_checksums", "api_token"):
         ssm.delete(f"{PREFIX}/{name}")

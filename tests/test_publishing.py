@@ -405,3 +405,23 @@ def test_a_retype_that_drops_encryption_is_said_out_loud(workdir: Path, ssm_on: 
     assert (
         f"warning: {PREFIX}/api_token loses its encryption (String is stored as plain text)" in result.stderr
     )
+
+
+def test_dotenv_values_ssm_cannot_type_are_named_not_carried(workdir: Path, ssm_on: Ssm) -> None:
+    (workdir / "app.env").write_text(
+        "CLARITY_DAY=2024-01-01\nCLARITY_HUGE=inf\nENV_FOR_DYNACONF=production\n"
+    )
+    lines = run("ssm", "push", "app.env").stderr.splitlines()
+    assert lines[:3] == [
+        "not carried: app.env:1 CLARITY_DAY: a TOML date or time, which SSM cannot carry typed; quote it to "
+        "publish it as text",
+        "not carried: app.env:2 CLARITY_HUGE: not a finite number, which SSM cannot carry typed",
+        "not carried: app.env:3 ENV_FOR_DYNACONF: not a setting: the library reads CLARITY_* variables and "
+        "MODEL_SIGNATURE_KEY, MODEL_SIGNATURE_KEY_PREVIOUS, EXPECTED_MODEL_CHECKSUMS",
+    ]
+
+
+def test_a_pulled_json_file_holds_null_as_json_does(workdir: Path, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/nothing", "@json null")
+    assert run("ssm", "pull", "pulled.json").exit_code == 0
+    assert json.loads((workdir / "pulled.json").read_text()) == {"development": {"nothing": None}}

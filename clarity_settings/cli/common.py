@@ -35,24 +35,32 @@ FORMATS = click.Choice(["text", "json"])
 
 
 class ClarityGroup(click.Group):
-    """A click group that turns expected failures into one line and an exit code."""
+    """A click group that turns every failure into one line and an exit code (--debug: the traceback)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; an expected failure becomes one line on stderr and exit 1 (--debug re-raises)."""
+        """Run the command; a failure becomes one line on stderr and exit 1 (--debug re-raises)."""
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as error:
-            if ctx.find_root().params.get("debug") or not _expected(error):
+            if ctx.find_root().params.get("debug"):
                 raise
-            click.echo(f"error: {_one_line(error)}", err=True)
+            click.echo(f"error: {_one_line(error) if _expected(error) else _unexpected(error)}", err=True)
             ctx.exit(1)
 
 
 def _expected(error: Exception) -> bool:
     """Failures a user can act on; anything else is a bug and keeps its traceback."""
     return isinstance(error, (ClaritySettingsError, OSError, *client.aws_errors()))
+
+
+def _unexpected(error: Exception) -> str:
+    """Any other failure by its type only: its message and traceback may quote a value (a template's)."""
+    return (
+        f"unexpected {type(error).__name__}; --debug (before the subcommand) shows the traceback, "
+        "which may show values"
+    )
 
 
 def _one_line(error: Exception) -> str:
@@ -116,6 +124,7 @@ def load_settings(*, validate: bool = False) -> ClaritySettings:
     """
     settings = create_settings(dynaconf_skip_validators=not validate)
     settings.instance  # noqa: B018 - load now, so a broken configuration fails here with its message
+    settings.ttl_seconds()  # a TTL no service could use fails every command, with SSM off too
     return settings
 
 

@@ -85,7 +85,7 @@ def show_environment(console: Console, env: str) -> None:
     settings = load(env)
     table = Table("key", "value", "source", title=f"ENV_FOR_DYNACONF={env}", box=None, title_justify="left")
     for row in provenance.rows(settings):
-        table.add_row(Text(row.key), Text(row.value), Text(row.source))
+        table.add_row(Text(row.key), Text(str(row.value)), Text(row.source))
     console.print(table)
     health = SecretsManager(settings=settings).health_check()
     console.print(

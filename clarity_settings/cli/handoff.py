@@ -111,7 +111,7 @@ def _parameters_under(prefix: str) -> list[str]:
 
 
 def _region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    return os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
 
 
 def handed_on(settings: ClaritySettings) -> dict[str, Any]:
@@ -175,6 +175,8 @@ def _program(name: str, search_path: str) -> str:
     candidates = (
         [Path(name)] if "/" in name else [Path(part) / name for part in search_path.split(os.pathsep)]
     )
+    if "/" in name and Path(name).is_dir():
+        raise _refusal(f"{name}: is a directory", 126)
     if any(candidate.is_file() for candidate in candidates):
         raise _refusal(f"{name}: permission denied (not executable)", 126)
     raise _refusal(f"{name}: command not found", 127)

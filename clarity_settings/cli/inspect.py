@@ -5,6 +5,7 @@ run_check is shared with the Django example's `check_secrets` command.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -65,13 +66,16 @@ class CheckReport:
         """One line per failing rule, one for a degraded SSM or an empty prefix, or one saying all is well."""
         health = self.health
         where = f"{health['ssm_prefix']} in {health['ssm_region'] or 'no region'}"
-        lines = [f"invalid: {problem}" for problem in self.problems]
-        if self.degraded:
-            lines.append(f"ssm: {where} is {health['ssm_status']} (probe: {health['ssm_probe']})")
+        lines = (
+            [f"ssm: {where} is {health['ssm_status']} (probe: {health['ssm_probe']})"]
+            if self.degraded
+            else []
+        )
+        lines += [f"invalid: {problem}" for problem in self.problems]
         if self.empty_prefix:
             lines.append(
                 f"warning: {where} holds no parameters; check the prefix (CLARITY_SSM_PREFIX) and the "
-                "region (AWS_REGION, AWS_DEFAULT_REGION)"
+                "region (AWS_DEFAULT_REGION)"
             )
         if not self.problems and not self.degraded:
             lines.append(
@@ -111,12 +115,17 @@ def show(keys: tuple[str, ...], reveal: bool, output: str) -> None:
         return
     print_table(
         ["key", "value", "source", "stale"],
-        [(r.key, r.value, r.source, "stale" if r.stale else "") for r in rows],
+        [(r.key, _cell(r.value, reveal=reveal), r.source, "stale" if r.stale else "") for r in rows],
     )
     for line in provenance.overridden(settings):
         click.echo(f"overridden: {line}")
     for path in provenance.files_used(settings):
         click.echo(f"file read: {path}")
+
+
+def _cell(value: object, *, reveal: bool) -> str:
+    """A revealed value as JSON, so 8080 and "8080" look different; anything else as it is."""
+    return json.dumps(value, ensure_ascii=False, default=str) if reveal else str(value)
 
 
 def _wanted_rows(

@@ -110,7 +110,7 @@ def ssm_list(output: str) -> None:
         if not found and not names.is_development(str(settings.current_env)):
             click.echo(
                 f"warning: no parameters under {prefix} in {client.meta.region_name}; check the prefix "
-                "(CLARITY_SSM_PREFIX) and the region (AWS_REGION, AWS_DEFAULT_REGION)",
+                "(CLARITY_SSM_PREFIX) and the region (AWS_DEFAULT_REGION)",
                 err=True,
             )
         stored += found

@@ -12,6 +12,7 @@ USE_SSM: Final = "USE_SSM"
 CACHE_TTL: Final = "SECRETS_CACHE_TTL"
 ALLOW_REDUCED_SECURITY: Final = "ALLOW_REDUCED_SECURITY"
 SECRETS_DIR: Final = "SECRETS_DIR"
+SSM_LABEL: Final = "SSM_LABEL"
 MODEL_DIR: Final = "MODEL_DIR"
 
 ENVVAR_PREFIX: Final = "CLARITY"
@@ -23,7 +24,7 @@ DEVELOPMENT: Final = "development"
 GUIDE_VARIABLES: Final = (SIGNATURE_KEY, PREVIOUS_SIGNATURE_KEY, CHECKSUMS)
 """Read from the environment without the CLARITY_ prefix, exactly as the guide names them."""
 
-CONTROL_SETTINGS: Final = (USE_SSM, SSM_PREFIX, CACHE_TTL, ALLOW_REDUCED_SECURITY, SECRETS_DIR)
+CONTROL_SETTINGS: Final = (USE_SSM, SSM_PREFIX, CACHE_TTL, ALLOW_REDUCED_SECURITY, SECRETS_DIR, SSM_LABEL)
 """This library's own switches: shown as they are, never handed on as app settings, never set from SSM."""
 
 MODEL_SIZES: Final = ("small", "medium", "large")

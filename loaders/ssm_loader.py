@@ -65,15 +65,16 @@ def load(
 
 def _fetch(obj: Any, ssm: Any, prefix: str, key: str | None) -> list[read.Parameter]:
     """The whole prefix for a load; for a fresh read of one key, that key's own parameters only."""
+    label = switch.label_of(obj)
     if key is None:
-        return read.fetch(ssm, prefix)
+        return read.fetch(ssm, prefix, label=label)
     top = key.upper().split(".")[0]
     known = [
         source.identifier.rpartition(":")[0]
         for source, data in obj.loaded_by_loaders.items()
         if source.loader == IDENTIFIER and top in data
     ]
-    return read.fetch_setting(ssm, prefix, top, known)
+    return read.fetch_setting(ssm, prefix, top, known, label=label)
 
 
 def _placement(entry: read.Entry, env_name: str) -> data_values.Placement:

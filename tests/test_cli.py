@@ -553,6 +553,7 @@ def test_iam_policy_write_grants_what_publishing_uses_and_a_denial_names_it(
             "ssm:GetParameter",
             "ssm:PutParameter",
             "ssm:DeleteParameter",
+            "ssm:LabelParameterVersion",
         ],
     )
     assert crypt["Action"] == ["kms:Decrypt", "kms:Encrypt"]

@@ -281,3 +281,29 @@ def ssm_diff(file: Path, strict: bool) -> None:
     if differences:
         sys.exit(1)
     click.echo(f"{file} and {prefix} agree")
+
+
+@ssm.command("label")
+@click.argument("label")
+@click.option(
+    "--apply", "apply_changes", is_flag=True, help="Attach the label; without it this is a dry run."
+)
+@env_option
+@format_option
+def ssm_label(label: str, apply_changes: bool, output: str) -> None:
+    """Attach LABEL to the current version of every parameter under the prefix; a dry run unless --apply."""
+    checked = switch.checked_label(label, "LABEL")
+    prefix = active_prefix(prefix_settings())
+    client = ssm_client()
+    current = read.fetch(client, prefix, decrypt=False)
+    rows = [{"name": found.name, "version": found.version} for found in current]
+    if output == "json":
+        print_json(rows)
+    else:
+        print_table(["parameter", "version"], [(row["name"], row["version"]) for row in rows])
+    if not apply_changes:
+        click.echo(f"dry run: {len(rows)} to label {checked}; add --apply to label them", err=True)
+        return
+    for found in current:
+        write.label(client, found.name, found.version, checked)
+    click.echo(f"labelled: {len(rows)} parameters under {prefix} as {checked}", err=True)

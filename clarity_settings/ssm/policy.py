@@ -14,8 +14,13 @@ _KEY_ID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|mrk-[0
 _KEY_ARN = re.compile(r"arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/(" + _KEY_ID.pattern + ")")
 DEFAULT_KEY: Final = "*"
 READ_ACTIONS: Final = ("ssm:GetParameters", "ssm:GetParametersByPath")
-PUBLISH_ACTIONS: Final = ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter")
-"""What the command line adds to reading: ssm get, put, push, delete."""
+PUBLISH_ACTIONS: Final = (
+    "ssm:GetParameter",
+    "ssm:PutParameter",
+    "ssm:DeleteParameter",
+    "ssm:LabelParameterVersion",
+)
+"""What the command line adds to reading: ssm get, put, push, delete, label."""
 
 
 def read_policy(

@@ -49,24 +49,34 @@ class Entry:
         return ".".join(self.path)
 
 
-def fetch(client: SSMClient, prefix: str, *, decrypt: bool = True) -> list[Parameter]:
-    """Every parameter under prefix, all pages or an exception: never part of the set."""
+def fetch(
+    client: SSMClient, prefix: str, *, decrypt: bool = True, label: str | None = None
+) -> list[Parameter]:
+    """Every parameter under prefix (with label, the versions carrying it), all pages or an exception."""
+    filters = [{"Key": "Label", "Option": "Equals", "Values": [label]}] if label else []
     pages = client.get_paginator("get_parameters_by_path").paginate(
-        Path=prefix, Recursive=True, WithDecryption=decrypt, PaginationConfig={"PageSize": PAGE_SIZE}
+        Path=prefix,
+        Recursive=True,
+        WithDecryption=decrypt,
+        ParameterFilters=filters,  # type: ignore[arg-type]
+        PaginationConfig={"PageSize": PAGE_SIZE},
     )
     return [_parameter(item, decrypt=decrypt) for page in pages for item in page["Parameters"]]
 
 
-def fetch_named(client: SSMClient, names: list[str]) -> list[Parameter]:
-    """The named parameters that exist, decrypted: GetParameters, ten names a request."""
+def fetch_named(client: SSMClient, names: list[str], *, label: str | None = None) -> list[Parameter]:
+    """The named parameters that exist (with label, the version carrying it), decrypted: ten a request."""
+    selected = [f"{name}:{label}" if label else name for name in names]
     found: list[Parameter] = []
-    for start in range(0, len(names), PAGE_SIZE):
-        answer = client.get_parameters(Names=names[start : start + PAGE_SIZE], WithDecryption=True)
+    for start in range(0, len(selected), PAGE_SIZE):
+        answer = client.get_parameters(Names=selected[start : start + PAGE_SIZE], WithDecryption=True)
         found += [_parameter(item, decrypt=True) for item in answer["Parameters"]]
     return found
 
 
-def fetch_setting(client: SSMClient, prefix: str, setting: str, known: Iterable[str]) -> list[Parameter]:
+def fetch_setting(
+    client: SSMClient, prefix: str, setting: str, known: Iterable[str], *, label: str | None = None
+) -> list[Parameter]:
     """The parameters of one top-level setting: its own names by GetParameters, its subtrees by path.
 
     known are the parameters the setting was last read from, so every spelling the mapping allows
@@ -77,8 +87,8 @@ def fetch_setting(client: SSMClient, prefix: str, setting: str, known: Iterable[
         relatives = {setting.lower(), f"{setting.lower()}/"}
     names = sorted(f"{prefix}/{relative}" for relative in relatives if "/" not in relative)
     roots = sorted({relative.split("/")[0] for relative in relatives if "/" in relative})
-    return fetch_named(client, names) + [
-        found for root in roots for found in fetch(client, f"{prefix}/{root}")
+    return fetch_named(client, names, label=label) + [
+        found for root in roots for found in fetch(client, f"{prefix}/{root}", label=label)
     ]
 
 

@@ -196,6 +196,28 @@ def prefixes_of(obj: Any, env: str | None = None) -> list[str]:
     return checked_prefixes(value, names.control_label(names.SSM_PREFIX))
 
 
+_LABEL = re.compile(r"[A-Za-z_.\-][A-Za-z0-9_.\-]{0,99}")
+
+
+def label_of(obj: Any) -> str | None:
+    """CLARITY_SSM_LABEL (or ssm_label): read only the versions carrying it; None reads the latest."""
+    value = control_value(obj, names.SSM_LABEL)
+    if value is None or value == "":
+        return None
+    return checked_label(value, names.control_label(names.SSM_LABEL))
+
+
+def checked_label(value: object, label: str) -> str:
+    """A parameter label as SSM allows it, or a ConfigurationError naming label and the rule."""
+    text = str(value)
+    if _LABEL.fullmatch(text) is None or text.lower().startswith(("aws", "ssm")):
+        raise ConfigurationError(
+            f"{label} must be an SSM parameter label: up to 100 letters, digits, '.', '-' or '_', not "
+            "starting with a digit, 'aws' or 'ssm'"
+        )
+    return text
+
+
 def checked_prefixes(value: object, label: str) -> list[str]:
     """A prefix, a comma-separated list of them or a list, each checked; a ConfigurationError names label."""
     items = list(value) if isinstance(value, list | tuple) else str(value).split(",")

@@ -196,6 +196,15 @@ def refuse_unloadable(name: str, text: str, kind: str, *, env: str, prefixes: li
     refuse_unpublishable({levels: value}, env=env, prefix=prefix)
 
 
+def label(client: SSMClient, name: str, version: int, label: str) -> None:
+    """Attach label to one version of a parameter (SSM moves it there from any other version)."""
+    answer = client.label_parameter_version(Name=name, ParameterVersion=version, Labels=[label])
+    if answer.get("InvalidLabels"):
+        raise ConfigurationError(
+            f"SSM refused the label for {name}; see iam-policy --write and the label rules"
+        )
+
+
 def delete(client: SSMClient, name: str) -> None:
     """Delete one parameter by its full name."""
     client.delete_parameter(Name=name)

@@ -29,6 +29,7 @@ from clarity_settings.errors import ConfigurationError
 Levels = tuple[str, ...]
 
 _PREFIX: Final = names.VARIABLE_PREFIX
+_SINGLE_QUOTABLE: Final = re.compile(r"[^'\\\x00-\x1f\x7f]*")
 _ENV_ESCAPES: Final = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NAME_LEVEL: Final = re.compile(r"[A-Za-z0-9_]+")
 _TEMPLATE: Final = (
@@ -136,17 +137,27 @@ def _no_constant(name: str) -> object:
 def _environment_view(
     data: Mapping[str, Any], env: str, path: Path, found: FileSettings
 ) -> Mapping[str, Any]:
-    """dynaconf's view of a file laid out in environments: [default], then the environment's section."""
+    """dynaconf's view of a file laid out in environments: [default], the environment's, then [global]."""
     sections = {str(key).lower(): value for key, value in data.items()}
     env = env.lower()
     if env not in sections and "default" not in sections:
         return data
     if not all(isinstance(value, Mapping) for value in sections.values()):
         return data
-    for other in sorted(set(sections) - {"default", env}):
+    merging = [
+        name
+        for name in ("default", env, "global")
+        if any(str(k).lower() in data_values.MERGE_MARKERS for k in sections.get(name, {}))
+    ]
+    if merging:
+        raise ConfigurationError(
+            f"{path} [{merging[0]}] merges with dynaconf_merge, which push and diff cannot reproduce: "
+            "write the section's values whole"
+        )
+    for other in sorted(set(sections) - {"default", env, "global"}):
         reason = f"another environment's section (this reads {env})"
         found.skipped.append(Skipped(f"{path}: [{other}]", reason))
-    return {**sections.get("default", {}), **sections.get(env, {})}
+    return {**sections.get("default", {}), **sections.get(env, {}), **sections.get("global", {})}
 
 
 def _add_file_setting(found: FileSettings, key: str, value: object, where: str) -> None:
@@ -252,7 +263,8 @@ def _dotenv_settings(path: Path, text: str) -> FileSettings:
         if binding.error:
             skipped.append((line, Skipped(f"{path}:{line}", "not a NAME=value line")))
         elif binding.key is not None and binding.value is None:
-            skipped.append((line, Skipped(f"{path}:{line} {binding.key}", "has no value (no '=')")))
+            # NOTE: a line without '=' may be a wrapped secret (a PEM body): only its number is shown.
+            skipped.append((line, Skipped(f"{path}:{line}", "has no '=' (not a NAME=value line)")))
         elif binding.key is not None and binding.value is not None:
             lines[binding.key] = (line, binding.value)
     values: dict[Levels, object] = {}
@@ -303,8 +315,17 @@ def variable_name(levels: Levels) -> str:
 
 
 def variables_for(values: Mapping[Levels, object]) -> dict[str, str]:
-    """Settings as the variables that the environment loader reads back to the very same values."""
-    return {variable_name(levels): variable_text(levels, value) for levels, value in values.items()}
+    """Settings as the variables that the environment loader reads back to the very same values.
+
+    A NUL character cannot be in a variable (or a .env the library reads): such a value is refused.
+    """
+    variables = {variable_name(levels): variable_text(levels, value) for levels, value in values.items()}
+    for variable, text in variables.items():
+        if "\x00" in text:
+            raise ConfigurationError(
+                f"{variable} holds a NUL character, which no environment variable can carry"
+            )
+    return variables
 
 
 def variable_text(levels: Levels, value: object) -> str:
@@ -336,11 +357,20 @@ def _reads_back(text: str, value: object, untyped: Any) -> bool:
 
 
 def dotenv_text(variables: Mapping[str, str]) -> str:
-    """A .env file that python-dotenv reads back to exactly these values."""
+    """A .env file that python-dotenv reads back to exactly these values.
+
+    Single-quoted where the value allows it, which every reader (a shell, Docker Compose, dotenv
+    with interpolation) takes literally: no ``$(...)`` or ``${NAME}`` in it is ever expanded. A value
+    with a quote, a backslash or a control character is double-quoted with escapes, literal to this
+    library's reader only.
+    """
     lines = []
     for variable, value in variables.items():
-        escaped = "".join(_ENV_ESCAPES.get(character, character) for character in value)
-        lines.append(f'{variable}="{escaped}"')
+        if _SINGLE_QUOTABLE.fullmatch(value):
+            lines.append(f"{variable}='{value}'")
+        else:
+            escaped = "".join(_ENV_ESCAPES.get(character, character) for character in value)
+            lines.append(f'{variable}="{escaped}"')
     return "\n".join(lines) + "\n"
 
 

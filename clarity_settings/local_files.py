@@ -101,6 +101,10 @@ def load_dotenv_file(path: Path, switcher: str = names.ENV_SWITCHER) -> None:
     for name, value in values.items():
         if value is None or name in os.environ:
             continue
+        if "\x00" in value:
+            raise ConfigurationError(
+                f"{path} holds a NUL character in {name}, which no environment variable can carry; remove it"
+            )
         if name == switcher and _ENVIRONMENT_NAME.fullmatch(value) is None:
             raise ConfigurationError(
                 f"{path} sets {name} to something other than a plain name; write the environment's name"

@@ -243,7 +243,10 @@ def _undecodable_json_problem(text: str) -> str:
 
 
 def _names(names: Sequence[str]) -> str:
-    return ", ".join(repr(name[:32]) for name in names)
+    """Names as a message may show them: a long one (a checksum pasted as a key?) by its length only."""
+    return ", ".join(
+        repr(name) if len(name) <= 16 else f"<a name of {len(name)} characters>" for name in names
+    )
 
 
 TTL_REMEDY: Final = f"set {names.control_variable(names.CACHE_TTL)} to a number of seconds such as 300"

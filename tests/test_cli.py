@@ -356,8 +356,8 @@ def test_ssm_diff_exits_0_when_equal_and_1_listing_names_otherwise(
 def test_export_dotenv_and_json_hold_the_resolved_settings(cli: Project, ssm_with_secret: Ssm) -> None:
     cli.write("settings.toml", "[development]\nworkers = 4\ndebug = true\n")
     dotenv = run("export", "--format", "dotenv").stdout
-    assert f'CLARITY_API_TOKEN="{SECRET}"' in dotenv.splitlines()
-    assert 'CLARITY_WORKERS="4"' in dotenv.splitlines()
+    assert f"CLARITY_API_TOKEN='{SECRET}'" in dotenv.splitlines()
+    assert "CLARITY_WORKERS='4'" in dotenv.splitlines()
     exported = json.loads(run("export", "--format", "json").stdout)
     assert (exported["API_TOKEN"], exported["WORKERS"], exported["DEBUG"]) == (SECRET, 4, True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -239,7 +240,7 @@ def test_every_line_not_carried_is_named_with_its_reason(workdir: Path, ssm_on: 
         "it is not published (set CLARITY_SSM_PREFIX where the service runs)",
         "not carried: app.env:5 MODEL_SIGNATURE_KEY: CLARITY_MODEL_SIGNATURE_KEY in the same file wins "
         "over it",
-        "not carried: app.env:7 NO_VALUE: has no value (no '=')",
+        "not carried: app.env:7: has no '=' (not a NAME=value line)",
         "not carried: app.env:8 CLARITY_ENV_FOR_DYNACONF: not a setting: the name maps to ENV_FOR_DYNACONF, "
         "a dynaconf option, which clarity-settings takes only from code (and the environment only from "
         "ENV_FOR_DYNACONF)",
@@ -355,7 +356,7 @@ def test_a_signature_key_in_the_guides_variable_reads_back_as_text(workdir: Path
     key = "@int-key-" + "k" * 30
     ssm_on.put(f"{PREFIX}/model_signature_key", f"@str {key}")
     assert run("ssm", "pull", ".env.development").exit_code == 0
-    assert (workdir / ".env.development").read_text() == f'{names.SIGNATURE_KEY}="@str {key}"\n'
+    assert (workdir / ".env.development").read_text() == f"{names.SIGNATURE_KEY}='@str {key}'\n"
     assert run("ssm", "diff", ".env.development").exit_code == 0
 
 
@@ -425,3 +426,65 @@ def test_a_pulled_json_file_holds_null_as_json_does(workdir: Path, ssm_on: Ssm) 
     ssm_on.put(f"{PREFIX}/nothing", "@json null")
     assert run("ssm", "pull", "pulled.json").exit_code == 0
     assert json.loads((workdir / "pulled.json").read_text()) == {"development": {"nothing": None}}
+
+
+def test_the_published_file_never_chooses_where_it_goes(workdir: Path, ssm_on: Ssm) -> None:
+    (workdir / ".env").write_text(
+        "ENV_FOR_DYNACONF=production\nCLARITY_SSM_PREFIX=/clarity/production\nCLARITY_API_TOKEN=token\n"
+    )
+    assert run("ssm", "push", ".env", "--apply").exit_code == 0
+    assert ssm_on.client.get_parameters_by_path(Path="/clarity/production")["Parameters"] == []
+    assert [p["Name"] for p in ssm_on.client.get_parameters_by_path(Path=PREFIX)["Parameters"]] == [
+        f"{PREFIX}/api_token"
+    ]
+
+
+def test_a_signing_key_is_only_ever_written_encrypted(workdir: Path, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/model_signature_key", "planted-" + "p" * 40, kind="String")
+    (workdir / "app.env").write_text(f"MODEL_SIGNATURE_KEY={'real-' + 'r' * 40}\n")
+    plan = json.loads(run("ssm", "push", "app.env", "--format", "json").stdout)
+    assert [(row["action"], row["previous_type"], row["type"]) for row in plan] == [
+        ("retype", "String", "SecureString")
+    ]
+    refused = CliRunner().invoke(
+        main, ["ssm", "put", "model_signature_key", "--type", "String"], input="k" * 40
+    )
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        "error: MODEL_SIGNATURE_KEY is only ever stored as a SecureString; leave out --type\n",
+    )
+
+
+def test_a_global_section_counts_and_a_merging_section_is_refused(workdir: Path, ssm_on: Ssm) -> None:
+    (workdir / "publish.toml").write_text("[development]\nx = 1\n[global]\nx = 2\n")
+    assert run("ssm", "push", "publish.toml", "--apply").exit_code == 0
+    assert load_ssm(PREFIX, ["X"]) == load_file(workdir / "publish.toml", ["X"]) == {"X": 2}
+    merging = {"default": {"db": {"host": "h"}}, "development": {"dynaconf_merge": True, "db": {"port": 2}}}
+    (workdir / "merge.json").write_text(json.dumps(merging))
+    result = run("ssm", "diff", "merge.json")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (
+        1,
+        "error: merge.json [development] merges with dynaconf_merge, which push and diff cannot reproduce: "
+        "write the section's values whole",
+    )
+
+
+def test_a_nul_character_is_refused_where_no_variable_can_carry_it(workdir: Path, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/odd", "a\x00b")
+    result = run("ssm", "pull", "pulled.env")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: CLARITY_ODD holds a NUL character, which no environment variable can carry\n",
+    )
+    assert not (workdir / "pulled.env").exists()
+
+
+def test_a_written_dotenv_is_literal_to_a_shell_too(workdir: Path, ssm_on: Ssm) -> None:
+    marker = workdir / "ran"
+    ssm_on.put(f"{PREFIX}/payload", f"$(touch {marker})${{HOME}}")
+    assert run("ssm", "pull", "pulled.env").exit_code == 0
+    sourced = subprocess.run(
+        ["/bin/bash", "-c", 'set -a; . ./pulled.env; printf %s "$CLARITY_PAYLOAD"'],
+        cwd=workdir, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert (sourced.stdout, marker.exists()) == (f"$(touch {marker})${{HOME}}", False)

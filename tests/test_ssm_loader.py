@@ -428,6 +428,20 @@ def test_botocore_debug_logging_never_shows_a_value_from_ssm(
     assert all("redacted by clarity-settings" in body for body in bodies)
 
 
+def test_botocore_debug_logging_never_hashes_a_written_value(
+    project: Project, ssm_on: Ssm, caplog: pytest.LogCaptureFixture
+) -> None:
+    from clarity_settings.ssm import client as ssm_client_module
+
+    with caplog.at_level(logging.DEBUG):
+        ssm_client_module.ssm_client().put_parameter(
+            Name=f"{PREFIX}/x", Value="guessable", Type="SecureString"
+        )
+    signing = [r.getMessage() for r in caplog.records if r.name == "botocore.auth"]
+    assert any("redacted by clarity-settings" in message for message in signing)
+    assert not any("CanonicalRequest:\n" in message or "StringToSign:\n" in message for message in signing)
+
+
 def test_ssm_forced_on_without_credentials_warns_and_falls_back(
     project: Project, ssm_on: Ssm, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -124,6 +124,7 @@ def test_the_previous_key_is_optional_but_held_to_the_same_rules(project: Projec
         ('"text"', "must be a JSON object mapping model size to checksum, not a JSON string"),
         ('{"tiny": "x"}', "names unknown model sizes 'tiny'"),
         ('{"SMALL": "x"}', "names unknown model sizes 'SMALL'"),
+        ('{"' + "ab" * 32 + '": "small"}', "names unknown model sizes <a name of 64 characters>"),
         ('{"small": 7}', "has checksums that are not text or are empty for 'small'"),
         ('{"small": ""}', "has checksums that are not text or are empty for 'small'"),
     ],

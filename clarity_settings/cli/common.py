@@ -90,6 +90,10 @@ _AWS_HINTS = {
     "ParameterAlreadyExists": "add --overwrite to replace it",
     "ParameterNotFound": "check the name and the prefix (ssm list shows what exists)",
     "ThrottlingException": "SSM is throttling; try again shortly",
+    "ParameterMaxVersionLimitExceeded": (
+        "the parameter has 100 versions, the most SSM keeps while its oldest carries a label: move that "
+        "label to a newer version (ssm label) and try again"
+    ),
 }
 
 
@@ -148,8 +152,14 @@ def model_settings(*, checksums: bool) -> ClaritySettings:
 
 
 def prefix_settings() -> ClaritySettings:
-    """Settings read without SSM, for commands that only need to know the prefix."""
-    settings = create_settings(dynaconf_skip_validators=True, ssm_context=switch.SsmContext(use_ssm=False))
+    """Settings read without SSM, for commands that only need to know the prefix (and write there).
+
+    Without .env: a .env is often the very file being published, and must not choose where it goes
+    (CLARITY_SSM_PREFIX or ENV_FOR_DYNACONF in it would send a push to production).
+    """
+    settings = create_settings(
+        dynaconf_skip_validators=True, ssm_context=switch.SsmContext(use_ssm=False), load_dotenv=False
+    )
     settings.instance  # noqa: B018 - load now, so a broken configuration fails here with its message
     return settings
 

@@ -18,11 +18,12 @@ from clarity_settings.cli.common import (
     env_option,
     format_option,
     model_settings,
+    prefix_settings,
     print_json,
     print_table,
     ssm_client,
 )
-from clarity_settings.errors import ModelSetIntegrityError
+from clarity_settings.errors import ConfigurationError, ModelSetIntegrityError
 from clarity_settings.secrets_manager import SecretsManager
 from clarity_settings.ssm import read, write
 
@@ -65,7 +66,13 @@ def models_publish(directory: Path | None) -> None:
     key = SecretsManager(settings=settings).get_model_signature_key()
     with hashing_progress(paths.values()) as advance:
         signed = integrity.expected_checksums(paths, key, on_progress=advance)
-    name = read.parameter_for(active_prefix(settings), names.CHECKSUMS)
+    target = prefix_settings()
+    if str(target.current_env) != str(settings.current_env):
+        raise ConfigurationError(
+            f"a .env chose the environment {settings.current_env}, but publishing goes where the real "
+            f"environment says ({target.current_env}); pass --env to publish there"
+        )
+    name = read.parameter_for(active_prefix(target), names.CHECKSUMS)
     version = write.put(ssm_client(), name, json.dumps(signed), overwrite=True)
     click.echo(f"published {name} (version {version}) for {', '.join(signed)}")
 

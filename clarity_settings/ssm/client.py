@@ -20,18 +20,21 @@ DEFAULT_REGION: Final = "us-east-1"
 CONNECT_TIMEOUT_SECONDS: Final = 3.0
 READ_TIMEOUT_SECONDS: Final = 10.0
 
-BODY_LOGGERS: Final = ("botocore.endpoint", "botocore.parsers", "botocore.awsrequest")
+BODY_LOGGERS: Final = ("botocore.endpoint", "botocore.parsers", "botocore.awsrequest", "botocore.auth")
 _VALUE_MARKERS: Final = ('"Value"', "'Value'")
+_SIGNING_MARKERS: Final = ("CanonicalRequest", "StringToSign", "String to sign", "Signature")
+"""botocore.auth's lines carry the SHA-256 of the request body: of a PutParameter, a hash of the secret."""
 REDACTED: Final = "<redacted by clarity-settings: the payload carried SSM parameter values>"
 
 
 class SsmValueRedactor(logging.Filter):
-    """Replace the payload of any botocore record that mentions a parameter Value."""
+    """Replace the payload of any botocore record that mentions a parameter Value or hashes a request."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Always keep the record; strip what it would have printed of the payload."""
         message = record.getMessage()
-        if any(marker in message for marker in _VALUE_MARKERS):
+        signing = record.name == "botocore.auth" and str(record.msg).startswith(_SIGNING_MARKERS)
+        if signing or any(marker in message for marker in _VALUE_MARKERS):
             heading = str(record.msg).split("%", 1)[0].rstrip(" :\n")
             record.msg = "%s: %s"
             record.args = (heading, REDACTED)

@@ -38,6 +38,7 @@ def main() -> int:
         results["hanging_ssm"] = hanging.run(ssm, seconds=2, reads=20_000) if quick else hanging.run(ssm)
     results["startup"] = startup.run()
     results["fleet"] = fleet.run(instances=500)
+    results["fleet_engines"] = fleet.engines()
     results["hashing"] = hashing(quick=quick)
     suffix = "-quick" if quick else ""
     (HERE / f"results{suffix}.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -94,3 +94,12 @@ def test_a_label_ssm_does_not_allow_is_refused(project: Project) -> None:
     result = run("ssm", "label", "9lives")
     assert result.exit_code == 1
     assert "LABEL must be an SSM parameter label" in result.stderr
+
+
+def test_an_environments_ssm_prefix_may_be_a_toml_list(project: Project, ssm_on: Ssm) -> None:
+    project.write("settings.toml", f'[development]\nssm_prefix = ["{SHARED}", "{SERVICE}"]\n')
+    ssm_on.put(f"{SHARED}/region", "eu-west-1")
+    ssm_on.put(f"{SERVICE}/region", "eu-central-1")
+    ssm_on.put(f"{SHARED}/colour", "blue")
+    settings: Any = project.settings()
+    assert (settings.REGION, settings.COLOUR) == ("eu-central-1", "blue")

@@ -167,3 +167,16 @@ def project(tmp_path: Path) -> Project:
     """An empty project directory; its .env is the one dynaconf loads."""
     os.environ["DOTENV_PATH_FOR_DYNACONF"] = str(tmp_path / ".env")
     return Project(root=tmp_path)
+
+
+LOADER_REFUSALS: list[tuple[str, str, str]] = [
+    ("use_ssm", "false", "maps to USE_SSM, a clarity-settings control setting"),
+    ("includes_for_dynaconf", "/srv/attack.py", "a dynaconf option"),
+    (
+        "api_token",
+        "@format {env[HOME]}",
+        "starts with a dynaconf token that clarity-settings does not evaluate",
+    ),
+    ("workers", "@int many", "has @int but what follows is not a whole number"),
+]
+"""A name or text the loader refuses from SSM (and from anything under SSM's rules), and the words it uses."""

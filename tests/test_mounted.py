@@ -12,7 +12,7 @@ import pytest
 
 from clarity_settings import mounted, provenance
 from clarity_settings.errors import ConfigurationError
-from tests.conftest import Project, eventually
+from tests.conftest import LOADER_REFUSALS, Project, eventually
 
 KEYS = [f"key_{n:02d}" for n in range(12)]
 
@@ -163,19 +163,7 @@ def test_a_symlink_leaving_the_directory_is_refused(
         project.settings().get("KEPT")
 
 
-@pytest.mark.parametrize(
-    ("name", "text", "message"),
-    [
-        ("use_ssm", "false", "maps to USE_SSM, a clarity-settings control setting"),
-        ("includes_for_dynaconf", "/srv/attack.py", "a dynaconf option"),
-        (
-            "api_token",
-            "@format {env[HOME]}",
-            "starts with a dynaconf token that clarity-settings does not evaluate",
-        ),
-        ("workers", "@int many", "has @int but what follows is not a whole number"),
-    ],
-)
+@pytest.mark.parametrize(("name", "text", "message"), LOADER_REFUSALS)
 def test_a_file_is_data_under_the_rules_of_ssm_values(
     project: Project, volume: Kubelet, name: str, text: str, message: str
 ) -> None:

@@ -24,7 +24,7 @@ from clarity_settings import create_settings, data_values, file_formats, local_f
 from clarity_settings.cli import main
 from clarity_settings.errors import ConfigurationError
 from clarity_settings.ssm.switch import SsmContext
-from tests.conftest import PREFIX, Ssm
+from tests.conftest import LOADER_REFUSALS, PREFIX, Ssm
 from tests.ssm_proxy import ACCESS_DENIED
 
 _prefixes = itertools.count()
@@ -374,18 +374,7 @@ def test_push_refuses_a_secret_the_environments_services_would_refuse(workdir: P
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        (
-            "allow_reduced_security",
-            "true",
-            "maps to ALLOW_REDUCED_SECURITY, a clarity-settings control setting",
-        ),
-        ("includes_for_dynaconf", "x", "a dynaconf option"),
-        ("workers", "@int zz", "has @int but what follows is not a whole number"),
-        (
-            "greeting",
-            "@format {this.X}",
-            "starts with a dynaconf token that clarity-settings does not evaluate",
-        ),
+        *LOADER_REFUSALS,
         ("model_signature_key", "short", "is shorter than the 32 characters production requires"),
     ],
 )

@@ -27,6 +27,9 @@ GUIDE_VARIABLES: Final = (SIGNATURE_KEY, PREVIOUS_SIGNATURE_KEY, CHECKSUMS)
 CONTROL_SETTINGS: Final = (USE_SSM, SSM_PREFIX, CACHE_TTL, ALLOW_REDUCED_SECURITY, SECRETS_DIR, SSM_LABEL)
 """This library's own switches: shown as they are, never handed on as app settings, never set from SSM."""
 
+ENCRYPTED_ONLY: Final = frozenset({(SIGNATURE_KEY,), (PREVIOUS_SIGNATURE_KEY,)})
+"""Settings only ever stored as SecureString: a signing key readable without kms:Decrypt is a leaked key."""
+
 MODEL_SIZES: Final = ("small", "medium", "large")
 
 

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import data_values
+from clarity_settings import data_values, names
 from clarity_settings.errors import SsmUnavailableError
 from clarity_settings.ssm import client, health, read, switch
 
@@ -59,6 +59,9 @@ def load(
         for entry in read.map_parameters(prefix, parameters)
         if wanted in (None, entry.path[0])
     ]
+    for entry in entries:
+        if entry.path in names.ENCRYPTED_ONLY and entry.parameter.type != "SecureString":
+            context.health.record_unencrypted(entry.parameter.name, entry.parameter.type, entry.key)
     data_values.set_layer(obj, [_placement(entry, env_name) for entry in entries], validate=validate)
     health.mark_loaded(obj)
 

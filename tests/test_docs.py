@@ -296,3 +296,13 @@ def test_the_shared_key_and_exec_lines(project: Project, ssm: Ssm, monkeypatch: 
         )  # fmt: skip
         assert (process.returncode, process.stderr.strip().splitlines()[-1]) in table
         assert process.returncode == code
+
+
+def test_the_unencrypted_key_warning(project: Project, ssm: Ssm, caplog: pytest.LogCaptureFixture) -> None:
+    production(use_ssm=True)
+    ssm.put(f"{PREFIX}/model_signature_key", "k" * 40, kind="String")
+    with caplog.at_level(logging.WARNING, logger="clarity_settings.ssm"), pytest.raises(InvalidSettingError):
+        project.settings().get("ANYTHING")
+    assert any(
+        record.getMessage() in DOC for record in caplog.records if "as a String" in record.getMessage()
+    )

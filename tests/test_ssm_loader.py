@@ -428,6 +428,22 @@ def test_botocore_debug_logging_never_shows_a_value_from_ssm(
     assert all("redacted by clarity-settings" in body for body in bodies)
 
 
+def test_a_signing_key_stored_unencrypted_is_reported_once(
+    project: Project, ssm_on: Ssm, caplog: pytest.LogCaptureFixture
+) -> None:
+    ssm_on.put(f"{PREFIX}/model_signature_key", "plain-" + "k" * 40, kind="String")
+    with caplog.at_level(logging.WARNING, logger="clarity_settings.ssm"):
+        settings = project.settings()
+        settings.get("MODEL_SIGNATURE_KEY")
+        settings.refresh_now()
+    warnings = [r.getMessage() for r in caplog.records if "as a String" in r.getMessage()]
+    assert warnings == [
+        f"SSM parameter {PREFIX}/model_signature_key holds MODEL_SIGNATURE_KEY as a String: whoever may read "
+        "parameters reads the key without kms:Decrypt; store it as a SecureString (clarity-settings ssm put)"
+    ]
+    assert "plain-kkkk" not in caplog.text
+
+
 def test_botocore_debug_logging_never_hashes_a_written_value(
     project: Project, ssm_on: Ssm, caplog: pytest.LogCaptureFixture
 ) -> None:

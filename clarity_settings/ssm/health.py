@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 log = logging.getLogger("clarity_settings.ssm")
@@ -41,6 +41,8 @@ class SsmHealth:
     region: str | None = None
     parameters: int | None = None
     """How many parameters the latest complete read found."""
+    unencrypted: set[str] = field(default_factory=set)
+    """Parameters already reported as holding a signing key unencrypted (each is said once)."""
 
     def record_reading(self, reason: str, prefix: str, region: str | None) -> None:
         """SSM is on, and about to be read: why, where and in which region."""
@@ -71,6 +73,18 @@ class SsmHealth:
         self.status = Status.UNHEALTHY
         self.last_error_code = code
         self.last_error_at = time.time()
+
+    def record_unencrypted(self, name: str, kind: str, setting: str) -> None:
+        """A signing key read from a String or StringList: say so once per parameter, loudly."""
+        if name not in self.unencrypted:
+            self.unencrypted.add(name)
+            log.warning(
+                "SSM parameter %s holds %s as a %s: whoever may read parameters reads the key without "
+                "kms:Decrypt; store it as a SecureString (clarity-settings ssm put)",
+                name,
+                setting,
+                kind,
+            )
 
     def record_disabled(self, reason: str) -> None:
         """SSM is off, and why: nothing to read, nothing to report."""

@@ -122,21 +122,17 @@ def _subtree(values: Mapping[Levels, object], root: Levels) -> object:
     return tree
 
 
-ENCRYPTED_ONLY: Final = frozenset({(names.SIGNATURE_KEY,), (names.PREVIOUS_SIGNATURE_KEY,)})
-"""Settings only ever written as SecureString: a signing key readable without kms:Decrypt is a leaked key."""
-
-
 def _change(
     prefix: str, levels: Levels, value: object, existing: read.Parameter | None, requested: str | None
 ) -> Change:
     name = existing.name if existing is not None else f"{prefix}/{'/'.join(levels).lower()}"
-    if levels in ENCRYPTED_ONLY and requested not in (None, DEFAULT_TYPE):
+    if levels in names.ENCRYPTED_ONLY and requested not in (None, DEFAULT_TYPE):
         raise ConfigurationError(
             f"{'.'.join(levels)} is only ever stored as a SecureString; leave out --type"
         )
     kind = (
         DEFAULT_TYPE
-        if levels in ENCRYPTED_ONLY
+        if levels in names.ENCRYPTED_ONLY
         else requested or (existing.type if existing else DEFAULT_TYPE)
     )
     text = stored_text(levels, value, kind)
@@ -205,7 +201,7 @@ def refuse_unloadable(name: str, text: str, kind: str, *, env: str, prefixes: li
     if problem is not None:
         raise ConfigurationError(f"{label} {problem}; it was not written")
     value = read.value_of(read.Parameter(name, kind, text, 0))
-    if levels in ENCRYPTED_ONLY and kind != DEFAULT_TYPE:
+    if levels in names.ENCRYPTED_ONLY and kind != DEFAULT_TYPE:
         raise ConfigurationError(
             f"{'.'.join(levels)} is only ever stored as a SecureString; leave out --type"
         )

@@ -29,7 +29,7 @@ from clarity_settings.errors import ConfigurationError
 Levels = tuple[str, ...]
 
 _PREFIX: Final = names.VARIABLE_PREFIX
-_SINGLE_QUOTABLE: Final = re.compile(r"[^'\\\x00-\x1f\x7f]*")
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 _ENV_ESCAPES: Final = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NAME_LEVEL: Final = re.compile(r"[A-Za-z0-9_]+")
 _TEMPLATE: Final = (
@@ -359,19 +359,40 @@ def _reads_back(text: str, value: object, untyped: Any) -> bool:
 def dotenv_text(variables: Mapping[str, str]) -> str:
     """A .env file that python-dotenv reads back to exactly these values.
 
-    Single-quoted where the value allows it, which every reader (a shell, Docker Compose, dotenv
-    with interpolation) takes literally: no ``$(...)`` or ``${NAME}`` in it is ever expanded. A value
-    with a quote, a backslash or a control character is double-quoted with escapes, literal to this
-    library's reader only.
+    Single-quoted, which every reader (a shell, Docker Compose, dotenv with interpolation) takes
+    literally: no ``$(...)`` or ``${NAME}`` in it is ever expanded. A value with a quote, a backslash
+    or a control character is written as ``@json`` of the value it stands for, its quotes and
+    backslashes as JSON unicode escapes, so it too is single-quoted. Only text the library refuses anyway
+    (a bad typing token) is double-quoted with escapes, as it is.
     """
     lines = []
     for variable, value in variables.items():
-        if _SINGLE_QUOTABLE.fullmatch(value):
-            lines.append(f"{variable}='{value}'")
+        text = value if _single_quotable(value) else _as_quotable_json(variable, value)
+        if text is not None:
+            lines.append(f"{variable}='{text}'")
         else:
             escaped = "".join(_ENV_ESCAPES.get(character, character) for character in value)
             lines.append(f'{variable}="{escaped}"')
     return "\n".join(lines) + "\n"
+
+
+def _single_quotable(text: str) -> bool:
+    """Whether text reads back as itself in single quotes (python-dotenv decodes a doubled backslash)."""
+    return "'" not in text and "\\\\" not in text and not text.endswith("\\") and not _CONTROL.search(text)
+
+
+def _as_quotable_json(variable: str, text: str) -> str | None:
+    """``@json`` text that reads back as the value text stands for and needs no escape in single quotes."""
+    untyped = data_values.variable_typed if variable.startswith(_PREFIX) else str
+    try:
+        value = data_values.parse(text, label=variable, untyped=untyped)
+        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (ConfigurationError, TypeError, ValueError):
+        return None
+    for raw, escape in (("\\\\", "\\u005c"), ("'", "\\u0027"), ("\x7f", "\\u007f")):
+        encoded = encoded.replace(raw, escape)
+    quotable = f"@json {encoded}"
+    return quotable if _single_quotable(quotable) else None
 
 
 def settings_file_text(

@@ -61,12 +61,13 @@ def models_sign(files: tuple[Path, ...], sizes: tuple[str, ...]) -> None:
 @env_option
 def models_publish(directory: Path | None) -> None:
     """Sign the standard PAT files in DIRECTORY and store them as <prefix>/expected_model_checksums."""
+    # NOTE: the target first, before any .env is read: a .env copies its variables into the process.
+    target = prefix_settings()
     settings = model_settings(checksums=False)
     paths = integrity.model_paths(directory or Path(str(settings.get(names.MODEL_DIR, "models"))))
     key = SecretsManager(settings=settings).get_model_signature_key()
     with hashing_progress(paths.values()) as advance:
         signed = integrity.expected_checksums(paths, key, on_progress=advance)
-    target = prefix_settings()
     if str(target.current_env) != str(settings.current_env):
         raise ConfigurationError(
             f"a .env chose the environment {settings.current_env}, but publishing goes where the real "

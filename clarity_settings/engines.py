@@ -24,12 +24,13 @@ def file_name(relative: str) -> str:
 
 
 def external_secret(
-    *, prefix: str, name: str, store: str, store_kind: str, refresh_seconds: float
+    *, prefixes: Sequence[str], name: str, store: str, store_kind: str, refresh_seconds: float
 ) -> dict[str, Any]:
-    """An ExternalSecret syncing every parameter under prefix into the Secret name, on the TTL.
+    """An ExternalSecret syncing every parameter under the prefixes into the Secret name, on the TTL.
 
-    find by path reads the prefix with GetParametersByPath (ceil(N/10) requests per refresh);
-    the rewrites drop the prefix and turn the remaining '/' into '__'.
+    find by path reads each prefix with GetParametersByPath (ceil(N/10) requests per refresh), in
+    order, a later one winning key by key as the loader lets it; the rewrites drop the prefix and
+    turn the remaining '/' into '__'.
     """
     return {
         "apiVersion": "external-secrets.io/v1beta1",
@@ -47,6 +48,7 @@ def external_secret(
                         {"regexp": {"source": "/", "target": "__"}},
                     ],
                 }
+                for prefix in prefixes
             ],
         },
     }
@@ -62,15 +64,23 @@ def parameter_store(*, name: str, kind: str, region: str) -> dict[str, Any]:
     }
 
 
-def secret_provider_class(*, name: str, prefix: str, relatives: Iterable[str], region: str) -> dict[str, Any]:
-    """A SecretProviderClass for the AWS provider listing each parameter, aliased to its file name."""
+def secret_provider_class(
+    *, name: str, parameters: Iterable[tuple[str, str]], region: str, label: str | None = None
+) -> dict[str, Any]:
+    """A SecretProviderClass for the AWS provider listing each (prefix, relative name), aliased to its file.
+
+    A later prefix's parameter replaces an earlier one's of the same file name, as the loader lets it;
+    with label, each object asks for the version carrying it.
+    """
+    chosen = {file_name(relative): f"{prefix}/{relative}" for prefix, relative in parameters}
     objects = [
         {
-            "objectName": f"{prefix}/{relative}",
+            "objectName": full,
             "objectType": "ssmparameter",
-            "objectAlias": file_name(relative),
+            "objectAlias": alias,
+            **({"objectVersionLabel": label} if label else {}),
         }
-        for relative in sorted(relatives)
+        for alias, full in sorted(chosen.items())
     ]
     return {
         "apiVersion": "secrets-store.csi.x-k8s.io/v1",

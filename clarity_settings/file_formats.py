@@ -40,10 +40,16 @@ _TEMPLATE: Final = (
 
 @dataclass(frozen=True)
 class Skipped:
-    """A line or key that a command does not carry, and why."""
+    """A line or key that a command does not carry, and why.
+
+    setting: it is a setting the file's load has and SSM's will not (a date, a template, a name no
+    parameter maps to), so the two loads differ; otherwise it is no setting at all (a foreign variable,
+    a control setting, another environment's section).
+    """
 
     where: str
     reason: str
+    setting: bool = False
 
 
 @dataclass
@@ -164,13 +170,14 @@ def _add_file_setting(found: FileSettings, key: str, value: object, where: str) 
     """A top-level key of a TOML or JSON file: dynaconf upper-cases it and nests it at '__'."""
     levels = tuple(key.upper().split("__"))
     problem = _setting_name_problem(levels)
-    if problem is None:
-        try:
-            typed = _evaluated(value, label=where)
-        except _NotCarriedError as reason:
-            problem = str(reason)
     if problem is not None:
-        found.skipped.append(Skipped(where, problem))
+        setting = levels[0] not in names.CONTROL_SETTINGS and data_values.name_problem(levels) is None
+        found.skipped.append(Skipped(where, problem, setting=setting))
+        return
+    try:
+        typed = _evaluated(value, label=where)
+    except _NotCarriedError as reason:
+        found.skipped.append(Skipped(where, str(reason), setting=True))
         return
     _place(found.values, levels, typed)
 
@@ -280,7 +287,7 @@ def _dotenv_settings(path: Path, text: str) -> FileSettings:
         try:
             values[levels] = _carried(data_values.parse(value, label=where, untyped=untyped))
         except _NotCarriedError as reason:
-            skipped.append((line, Skipped(where, str(reason))))
+            skipped.append((line, Skipped(where, str(reason), setting=True)))
     return FileSettings(values, [entry for _, entry in sorted(skipped, key=lambda item: item[0])])
 
 

@@ -103,3 +103,24 @@ def test_an_environments_ssm_prefix_may_be_a_toml_list(project: Project, ssm_on:
     ssm_on.put(f"{SHARED}/colour", "blue")
     settings: Any = project.settings()
     assert (settings.REGION, settings.COLOUR) == ("eu-central-1", "blue")
+
+
+def test_engine_exports_cover_every_prefix_and_the_label(
+    project: Project, ssm_on: Ssm, monkeypatch: Any
+) -> None:
+    import yaml
+
+    monkeypatch.chdir(project.root)
+    ssm_on.put(f"{SHARED}/region", "eu")
+    ssm_on.put(f"{SERVICE}/region", "us")
+    ssm_on.put(f"{SERVICE}/api_token", "token")
+    os.environ["CLARITY_SSM_PREFIX"] = f"{SHARED},{SERVICE}"
+    external = list(yaml.safe_load_all(run("export", "--format", "external-secret").stdout))[1]
+    assert [entry["find"]["path"] for entry in external["spec"]["dataFrom"]] == [SHARED, SERVICE]
+    os.environ["CLARITY_SSM_LABEL"] = "stable"
+    provider = next(yaml.safe_load_all(run("export", "--format", "csi-secret-provider").stdout))
+    listed = yaml.safe_load(provider["spec"]["parameters"]["objects"])
+    assert [(item["objectName"], item["objectVersionLabel"]) for item in listed] == [
+        (f"{SERVICE}/api_token", "stable"),
+        (f"{SERVICE}/region", "stable"),
+    ]

@@ -276,7 +276,18 @@ def test_toml_keys_not_carried_are_named_and_diff_strict_fails_on_them(workdir: 
         "not carried: publish.toml: odd-name: a name no SSM parameter maps to (parameter names give "
         "letters, digits and '_' between them)",
     ]
-    assert (result.exit_code, result.stdout) == (1, f"add: {PREFIX}/kept\n")
+    assert (result.exit_code, result.stdout.splitlines()) == (
+        1,
+        [
+            f"add: {PREFIX}/kept",
+            "only in the file: publish.toml: when",
+            "only in the file: publish.toml: greeting",
+            "only in the file: publish.toml: odd-name",
+        ],
+    )
+    (workdir / "carried.toml").write_text("[development]\nkept = 1\n[production]\nkept = 2\n")
+    assert run("ssm", "push", "carried.toml", "--apply").exit_code == 0
+    assert run("ssm", "diff", "carried.toml").exit_code == 0
     assert run("ssm", "diff", "publish.toml", "--strict").exit_code == 1
 
 
@@ -481,3 +492,41 @@ def test_a_written_dotenv_is_literal_to_a_shell_too(workdir: Path, ssm_on: Ssm, 
     )
     assert not marker.exists()
     assert load_file(workdir / "pulled.env", ["PAYLOAD"]) == {"PAYLOAD": payload}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "kind", "message"),
+    [
+        ("/clarity/production/model_signature_key", "short", "SecureString", "production requires"),
+        ("/clarity/production/model_signature_key", "k" * 40, "String", "only ever stored as a SecureString"),
+        ("/clarity/production/allow_reduced_security", "true", "SecureString", "a clarity-settings control"),
+        ("/clarity/production/greeting", "@format {env}", "SecureString", "does not evaluate"),
+    ],
+)
+def test_ssm_put_judges_a_name_outside_its_prefixes_strictly(
+    workdir: Path, ssm_on: Ssm, name: str, value: str, kind: str, message: str
+) -> None:
+    result = CliRunner().invoke(main, ["ssm", "put", name, "--type", kind], input=value)
+    assert (result.exit_code, message in result.stderr) == (1, True), result.stderr
+    assert ssm_on.client.get_parameters_by_path(Path="/clarity/production")["Parameters"] == []
+
+
+def test_ssm_put_refuses_a_name_that_would_collide(workdir: Path, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/api_token", "token")
+    result = CliRunner().invoke(main, ["ssm", "put", "API-TOKEN"], input="other")
+    assert result.exit_code == 1
+    assert "both map to the setting API_TOKEN" in result.stderr
+
+
+def test_push_checks_a_secret_split_into_parameters_and_any_prefix_but_developments(
+    workdir: Path, ssm_on: Ssm
+) -> None:
+    (workdir / "split.env").write_text("CLARITY_MODEL_SIGNATURE_KEY__X=abc\n")
+    split = run("--env", "staging", "ssm", "push", "split.env")
+    assert "MODEL_SIGNATURE_KEY must be text, not an object" in split.stderr
+    (workdir / "short.env").write_text("MODEL_SIGNATURE_KEY=short\n")
+    os.environ.pop("ENV_FOR_DYNACONF")
+    os.environ["CLARITY_SSM_PREFIX"] = "/clarity/production"
+    elsewhere = run("ssm", "push", "short.env", "--apply")
+    assert elsewhere.exit_code == 1
+    assert "shorter than the 32 characters /clarity/production requires" in elsewhere.stderr

@@ -47,7 +47,13 @@ def iam_policy(
 
 
 @click.command("local-ssm")
-@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
+@click.option(
+    "--port",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port on 127.0.0.1 (0: a free one).",
+)
 @click.option(
     "--seed",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),

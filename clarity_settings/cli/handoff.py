@@ -75,21 +75,29 @@ def export(output: str, name: str | None, store: str, store_kind: str, parameter
 def _export_engine(output: str, name: str, store: str, store_kind: str, parameters: tuple[str, ...]) -> None:
     """The engine's objects, then the pod snippet as comments, so the stream applies as it is."""
     settings = prefix_settings()
-    prefix, region = active_prefix(settings), _region()
+    prefixes, region, label = (
+        switch.prefixes_of(settings.instance),
+        _region(),
+        switch.label_of(settings.instance),
+    )
     if output == "external-secret":
+        if label is not None:
+            click.echo(
+                "warning: an ExternalSecret's find reads the latest versions; CLARITY_SSM_LABEL does not "
+                "reach it (the CSI provider's objectVersionLabel does)",
+                err=True,
+            )
         ttl = float(settings.ttl_seconds())
         objects = [
             engines.parameter_store(name=store, kind=store_kind, region=region),
             engines.external_secret(
-                prefix=prefix, name=name, store=store, store_kind=store_kind, refresh_seconds=ttl
+                prefixes=prefixes, name=name, store=store, store_kind=store_kind, refresh_seconds=ttl
             ),
         ]
         volume = engines.secret_volume(name)
     else:
-        relatives = parameters or _parameters_under(prefix)
-        objects = [
-            engines.secret_provider_class(name=name, prefix=prefix, relatives=relatives, region=region)
-        ]
+        chosen = [(prefixes[-1], relative) for relative in parameters] or _parameters_under(prefixes)
+        objects = [engines.secret_provider_class(name=name, parameters=chosen, region=region, label=label)]
         volume = engines.csi_volume(name)
     snippet = engines.yaml_text(engines.pod_snippet(volume)).rstrip("\n").split("\n")
     click.echo("---\n".join(engines.yaml_text(item) for item in objects), nl=False)
@@ -97,17 +105,19 @@ def _export_engine(output: str, name: str, store: str, store_kind: str, paramete
     click.echo("\n".join(f"# {line}" for line in snippet))
 
 
-def _parameters_under(prefix: str) -> list[str]:
-    """What SSM holds under prefix (names only, nothing decrypted), else the guide's two required secrets."""
+def _parameters_under(prefixes: list[str]) -> list[tuple[str, str]]:
+    """What SSM holds under the prefixes (names only, nothing decrypted), else the two required secrets."""
     if switch.ssm_enabled(load_settings().instance):
+        client = ssm_client()
         return [
-            read.relative_name(found.name, prefix)
-            for found in read.fetch(ssm_client(), prefix, decrypt=False)
+            (prefix, read.relative_name(found.name, prefix))
+            for prefix in prefixes
+            for found in read.fetch(client, prefix, decrypt=False)
         ]
     click.echo(
         "SSM is off: listing the guide's two required secrets; add --parameter NAME for others", err=True
     )
-    return [names.SIGNATURE_KEY.lower(), names.CHECKSUMS.lower()]
+    return [(prefixes[-1], names.SIGNATURE_KEY.lower()), (prefixes[-1], names.CHECKSUMS.lower())]
 
 
 def _region() -> str:

@@ -56,10 +56,14 @@ def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool) -> No
     settings = prefix_settings()
     full = write.absolute_name(name, active_prefix(settings))
     value = _read_value(from_file)
+    client = ssm_client()
+    prefixes = switch.prefixes_of(settings.instance)
+    under = next((prefix for prefix in reversed(prefixes) if full.startswith(f"{prefix}/")), None)
+    current = read.fetch(client, under, decrypt=False) if under is not None else []
     write.refuse_unloadable(
-        full, value, kind, env=str(settings.current_env), prefixes=switch.prefixes_of(settings.instance)
+        full, value, kind, env=str(settings.current_env), prefixes=prefixes, current=current
     )
-    version = write.put(ssm_client(), full, value, kind=kind, overwrite=overwrite)
+    version = write.put(client, full, value, kind=kind, overwrite=overwrite)
     click.echo(f"put {full} ({kind}, version {version})")
 
 
@@ -276,6 +280,9 @@ def ssm_diff(file: Path, strict: bool) -> None:
         if change.action != "unchanged"
     ]
     differences += [("only in ssm", name) for name in write.only_in_ssm(prefix, current, wanted)]
+    differences += [
+        ("only in the file", skipped.where) for skipped in compared.found.skipped if skipped.setting
+    ]
     for action, name in differences:
         click.echo(f"{action}: {name}")
     if differences:
@@ -291,11 +298,11 @@ def ssm_diff(file: Path, strict: bool) -> None:
 @env_option
 @format_option
 def ssm_label(label: str, apply_changes: bool, output: str) -> None:
-    """Attach LABEL to the current version of every parameter under the prefix; a dry run unless --apply."""
+    """Attach LABEL to the current version of every parameter under every prefix; a dry run unless --apply."""
     checked = switch.checked_label(label, "LABEL")
-    prefix = active_prefix(prefix_settings())
+    prefixes = switch.prefixes_of(prefix_settings().instance)
     client = ssm_client()
-    current = read.fetch(client, prefix, decrypt=False)
+    current = [found for prefix in prefixes for found in read.fetch(client, prefix, decrypt=False)]
     rows = [{"name": found.name, "version": found.version} for found in current]
     if output == "json":
         print_json(rows)
@@ -306,4 +313,4 @@ def ssm_label(label: str, apply_changes: bool, output: str) -> None:
         return
     for found in current:
         write.label(client, found.name, found.version, checked)
-    click.echo(f"labelled: {len(rows)} parameters under {prefix} as {checked}", err=True)
+    click.echo(f"labelled: {len(rows)} parameters under {', '.join(prefixes)} as {checked}", err=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from clarity_settings import data_values, names, rules
-from clarity_settings.errors import ConfigurationError
-from clarity_settings.ssm import read
+from clarity_settings.errors import ConfigurationError, SsmMappingError
+from clarity_settings.ssm import read, switch
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -180,27 +180,52 @@ def stored_text(levels: Levels, value: object, kind: str) -> str | None:
 
 
 def refuse_unpublishable(wanted: Mapping[Levels, object], *, env: str, prefix: str) -> None:
-    """Before anything is written: a secret env's services would refuse stops the whole publication."""
-    for levels, value in sorted(wanted.items()):
-        problem = rules.publishing_problem(levels, comparable(levels, value), env=env, prefix=prefix)
+    """Before anything is written: a secret the target's services would refuse stops the publication.
+
+    The guide's secrets are checked whole, split into parameters or not, under the rules of env; only
+    development's own prefix gets development's leniency (a development shell may publish elsewhere).
+    """
+    target = (
+        env if names.is_development(env) and prefix == switch.default_prefix(env) else _strict(env, prefix)
+    )
+    for top in sorted({levels[0] for levels in wanted} & set(names.GUIDE_VARIABLES)):
+        value = comparable((top,), _subtree(wanted, (top,)))
+        problem = rules.publishing_problem((top,), value, env=target, prefix=prefix)
         if problem is not None:
-            raise ConfigurationError(f"{'.'.join(levels)} {problem}; nothing was written")
+            raise ConfigurationError(f"{top} {problem}; nothing was written")
 
 
-def refuse_unloadable(name: str, text: str, kind: str, *, env: str, prefixes: list[str]) -> None:
-    """Before `ssm put`: a name or value the loader would refuse under a prefix it reads is not written.
+def _strict(env: str, prefix: str) -> str:
+    """The name strict rules go by: the environment, or the prefix a development shell writes to."""
+    return prefix if names.is_development(env) else env
 
-    One refused parameter stops every load of its prefix, so it is refused here, with the loader's words.
+
+def refuse_unloadable(
+    name: str, text: str, kind: str, *, env: str, prefixes: list[str], current: Iterable[read.Parameter]
+) -> None:
+    """Before `ssm put`: a name or value the loader would refuse is not written.
+
+    One refused parameter stops every load of its prefix. Under a prefix this environment reads, the
+    loader's own checks run (names, collisions with current, values, the secrets' rules); elsewhere the
+    name is judged by its last level, under strict rules.
     """
     prefix = next((prefix for prefix in reversed(prefixes) if name.startswith(f"{prefix}/")), None)
-    if prefix is None:
-        return
     label = f"SSM parameter {name}"
-    levels = read.setting_path(prefix, name)
+    if prefix is None:
+        prefix, _, leaf = name.rpartition("/")
+        env = "production"
+        levels = data_values.setting_levels(leaf)
+    else:
+        levels = read.setting_path(prefix, name)
     problem = data_values.name_problem(levels)
     if problem is not None:
         raise ConfigurationError(f"{label} {problem}; it was not written")
-    value = read.value_of(read.Parameter(name, kind, text, 0))
+    stored = read.Parameter(name, kind, text, 0)
+    value = read.value_of(stored)
+    try:
+        read.map_parameters(prefix, [*(found for found in current if found.name != name), stored])
+    except SsmMappingError as error:
+        raise ConfigurationError(f"{error}; it was not written") from None
     if levels in names.ENCRYPTED_ONLY and kind != DEFAULT_TYPE:
         raise ConfigurationError(
             f"{'.'.join(levels)} is only ever stored as a SecureString; leave out --type"

@@ -530,3 +530,11 @@ def test_push_checks_a_secret_split_into_parameters_and_any_prefix_but_developme
     elsewhere = run("ssm", "push", "short.env", "--apply")
     assert elsewhere.exit_code == 1
     assert "shorter than the 32 characters /clarity/production requires" in elsewhere.stderr
+
+
+def test_model_sizes_compare_in_their_own_case(workdir: Path, ssm_on: Ssm) -> None:
+    upper = {size.upper(): "a" * 64 for size in names.MODEL_SIZES}
+    ssm_on.put(f"{PREFIX}/expected_model_checksums", f"@json {json.dumps(upper)}")
+    lower = {size: "a" * 64 for size in names.MODEL_SIZES}
+    (workdir / "app.env").write_text(f"EXPECTED_MODEL_CHECKSUMS='{json.dumps(lower)}'\n")
+    assert run("ssm", "diff", "app.env").stdout == f"change: {PREFIX}/expected_model_checksums\n"

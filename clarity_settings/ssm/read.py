@@ -127,11 +127,6 @@ def relative_name(name: str, prefix: str) -> str:
     return name[len(prefix) :].lstrip("/")
 
 
-def read_values(client: SSMClient, prefix: str) -> dict[str, str]:
-    """Every parameter's decrypted text under prefix, by relative name (for files and plans)."""
-    return {relative_name(found.name, prefix): found.value or "" for found in fetch(client, prefix)}
-
-
 def setting_path(prefix: str, name: str) -> tuple[str, ...]:
     """The setting a parameter name maps to, as levels: <prefix>/database/password is (DATABASE, PASSWORD)."""
     return data_values.setting_levels(relative_name(name, prefix))

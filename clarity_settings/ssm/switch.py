@@ -143,11 +143,6 @@ def detected(pid: int, aws_environment: tuple[tuple[str, str], ...]) -> tuple[bo
     return False, "neither AWS credentials nor AWS compute"
 
 
-def running_on_aws(environ: Mapping[str, str]) -> bool:
-    """AWS compute announces itself through environment variables; no metadata call is needed."""
-    return any(environ.get(marker) for marker in AWS_COMPUTE_MARKERS)
-
-
 def has_local_credentials(environ: Mapping[str, str]) -> bool:
     """Ask botocore's credential chain, minus its network providers, only when a local source could exist."""
     if not _may_have_local_credentials(environ):

@@ -10,7 +10,7 @@ import json
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from dynaconf import Validator
@@ -92,12 +92,16 @@ class Rule(Validator):  # type: ignore[misc]
             env=env,
             prefix=_prefix_for_messages(settings, env),
             reduced_security=strictness.reduced_security_allowed(settings),
-            ssm=switch.context_of(settings).health.describe(),
-            source=provenance.source_words(provenance.last_source(settings, self.name)),
         )
         value = settings.get(self.name, default=_MISSING)
         problem = self._problem(value, context)
         if problem is not None:
+            # NOTE: only a broken rule needs the words for its remedy; provenance scans every source.
+            context = replace(
+                context,
+                ssm=switch.context_of(settings).health.describe(),
+                source=provenance.source_words(provenance.last_source(settings, self.name)),
+            )
             message = f"{self.label} {problem}: {self.remedy(context)}"
             raise InvalidSettingError(message, details=[(self, message)])
         if self.caution is not None and value is not _MISSING:

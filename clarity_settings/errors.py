@@ -26,6 +26,10 @@ class SsmUnavailableError(ClaritySettingsError):
     """SSM could not be read and the caller asked for errors instead of a silent fallback."""
 
 
+class RefreshDeadlineError(ClaritySettingsError):
+    """A refresh's sources did not answer within its deadline: it was abandoned, the values held stay."""
+
+
 class PublishError(ClaritySettingsError):
     """Publishing stopped partway: the message names the parameters written and those not written."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Final, Protocol
 
@@ -14,6 +14,7 @@ from dynaconf.utils import normalize_kwargs
 from dynaconf.utils.parse_conf import DynaconfParseError
 
 from clarity_settings import local_files, names
+from clarity_settings.contract import code_settings
 from clarity_settings.errors import ClaritySettingsError
 from clarity_settings.rules import build_validators
 from clarity_settings.ssm.switch import SsmContext, attach
@@ -139,9 +140,22 @@ for _name in MUTATORS:
     setattr(ClarityInstance, _name, _announcing(getattr(ClarityInstance, _name)))
 
 
-def options_for(overrides: dict[str, Any]) -> dict[str, Any]:
-    """The Dynaconf options of every clarity settings object, overridden by the caller's."""
+def options_for(
+    overrides: dict[str, Any], *, builtin_code_settings: Iterable[str] = code_settings.EVERYWHERE
+) -> dict[str, Any]:
+    """The Dynaconf options of every clarity settings object, overridden by the caller's.
+
+    code_settings (names the caller adds) and code_settings_from_outside (built-in names the caller
+    accepts from every source, each by name) become the one option the contract reads.
+    """
+    overrides = dict(overrides)
+    patterns = code_settings.patterns_for(
+        extra=overrides.pop("code_settings", ()),
+        allowed_from_outside=overrides.pop("code_settings_from_outside", ()),
+        builtin=builtin_code_settings,
+    )
     options: dict[str, Any] = {
+        code_settings.OPTION: patterns,
         "envvar_prefix": names.ENVVAR_PREFIX,
         "environments": True,
         "env_switcher": names.ENV_SWITCHER,
@@ -165,13 +179,18 @@ def environment_choice(options: dict[str, Any]) -> local_files.EnvironmentChoice
     )
 
 
-def dynaconf_options(*, search_parent_directories: bool = False, **overrides: Any) -> dict[str, Any]:
+def dynaconf_options(
+    *,
+    search_parent_directories: bool = False,
+    builtin_code_settings: Iterable[str] = code_settings.EVERYWHERE,
+    **overrides: Any,
+) -> dict[str, Any]:
     """Keyword arguments that make any Dynaconf object (Flask, Django) read settings as ``settings`` does.
 
     Relative settings files are resolved against root_path or the working directory now, and .env
     is read now, because dynaconf's own search climbs parent directories.
     """
-    options = options_for(overrides)
+    options = options_for(overrides, builtin_code_settings=builtin_code_settings)
     files, _, _ = local_files.prepare(
         options.pop("settings_file", None) or options.pop("settings_files"),
         None,

@@ -13,7 +13,10 @@ import os
 import random
 import threading
 import weakref
-from typing import Final, Protocol
+from collections.abc import Callable
+from typing import Final, Protocol, TypeVar
+
+from clarity_settings.errors import RefreshDeadlineError
 
 log = logging.getLogger("clarity_settings")
 
@@ -22,6 +25,10 @@ REFRESH_AHEAD: Final = (0.80, 0.90)
 BACKOFF_JITTER: Final = 0.10
 FIRST_BACKOFF_SECONDS: Final = 1.0
 MAX_BACKOFF_SECONDS: Final = 60.0
+BUILD_DEADLINE_SECONDS: Final = 120.0
+"""How long a refresh may wait on its sources: well past every SSM page's own timeouts and retries."""
+
+T = TypeVar("T")
 
 
 def refresh_delay(ttl: float, rng: random.Random) -> float:
@@ -128,6 +135,52 @@ class Refresher:
         self._thread = None
         if was_running and not self._closed:
             self.start()
+
+
+class Deadline:
+    """Runs one refresh's build on a thread of its own, and stops waiting for it at the deadline.
+
+    A source that never answers (a hung connection, a blocked file system) then holds neither the
+    refresh lock nor the schedule: the caller gets RefreshDeadlineError, keeps its set, and the next
+    refresh runs on time. A build still stuck is not started again beside itself: at most one
+    abandoned build thread exists per settings object.
+    """
+
+    def __init__(self, seconds: float = BUILD_DEADLINE_SECONDS) -> None:
+        self.seconds = seconds
+        self._running: threading.Thread | None = None
+
+    def run(self, build: Callable[[], T]) -> T:
+        """build's result, its exception, or RefreshDeadlineError once the deadline has passed."""
+        stuck = self._running
+        if stuck is not None and stuck.is_alive():
+            raise RefreshDeadlineError(
+                f"a refresh abandoned after {self.seconds:g} s is still waiting on its source; "
+                "the previous values stay in use"
+            )
+        outcome: list[tuple[bool, object]] = []
+        done = threading.Event()
+
+        def target() -> None:
+            try:
+                outcome.append((True, build()))
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting caller, re-raised there
+                outcome.append((False, error))
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=target, name="clarity-settings-build", daemon=True)
+        self._running = thread
+        thread.start()
+        if not done.wait(self.seconds):
+            raise RefreshDeadlineError(
+                f"a refresh did not finish within {self.seconds:g} s (a source did not answer); "
+                "the previous values stay in use"
+            )
+        succeeded, result = outcome[0]
+        if not succeeded:
+            raise result  # type: ignore[misc]
+        return result  # type: ignore[return-value]
 
 
 _LIVE: weakref.WeakSet[Refresher] = weakref.WeakSet()

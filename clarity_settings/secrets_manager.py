@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from clarity_settings import data_values, names, placeholders, provenance, rules
+from clarity_settings import data_values, mounted, names, placeholders, provenance, rules
 from clarity_settings.errors import ConfigurationError, SsmUnavailableError
 from clarity_settings.rules import cache_ttl_problem
 from clarity_settings.settings import ClaritySettings, Clock, create_settings, keeper_of
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 SERVICE: Final = "secrets_manager"
 SECRETS: Final = names.GUIDE_VARIABLES
+REFRESHED_SOURCES: Final = frozenset({read.SOURCE, mounted.IDENTIFIER})
+"""Sources a refresh reads again: a value from one of them goes stale when a refresh fails."""
 
 
 class SecretsManager:
@@ -184,7 +186,7 @@ class SecretsManager:
             "configured": True,
             "source": source,
             "age_seconds": age,
-            "stale": source == "ssm" and self.freshness.stale,
+            "stale": source in REFRESHED_SOURCES and self.freshness.stale,
         }
 
 

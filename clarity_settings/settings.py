@@ -32,7 +32,7 @@ from dynaconf.utils.parse_conf import DynaconfParseError
 from clarity_settings import layers, mounted, names, reading, rules
 from clarity_settings.changes import ChangeCallback, ChangeListeners
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError, SsmUnavailableError
-from clarity_settings.refresher import Refresher, refresh_delay, retry_delay
+from clarity_settings.refresher import BUILD_DEADLINE_SECONDS, Deadline, Refresher, refresh_delay, retry_delay
 from clarity_settings.ssm.health import SsmHealth, Status
 from clarity_settings.ssm.switch import SsmContext, context_of
 
@@ -74,6 +74,7 @@ _STATE: Final = (
     "_attention",
     "_refresher",
     "_forms",
+    "_deadline",
 )
 """The object's own state, in slots: its __dict__ is the snapshot readers read (reading.py)."""
 
@@ -117,6 +118,7 @@ class ClaritySettings(_WithInstanceDict):
     _attention: bool
     _refresher: Refresher
     _forms: tuple[type, type]
+    _deadline: Deadline
 
     if TYPE_CHECKING:
 
@@ -132,6 +134,7 @@ class ClaritySettings(_WithInstanceDict):
         ssm_context: SsmContext | None = None,
         load_dotenv: bool = True,
         search_parent_directories: bool = False,
+        refresh_deadline_seconds: float = BUILD_DEADLINE_SECONDS,
         **options: Any,
     ) -> None:
         context = ssm_context or SsmContext()
@@ -152,6 +155,7 @@ class ClaritySettings(_WithInstanceDict):
             rng=rng,
             ttl_override=cache_ttl_seconds,
             context=context,
+            deadline_seconds=refresh_deadline_seconds,
         )
 
     @classmethod
@@ -172,6 +176,7 @@ class ClaritySettings(_WithInstanceDict):
             rng=None,
             ttl_override=None,
             context=context,
+            deadline_seconds=BUILD_DEADLINE_SECONDS,
         )
         fresh._mirrors.append(lazy)
         lazy.__dict__[_KEEPER] = fresh
@@ -197,6 +202,7 @@ class ClaritySettings(_WithInstanceDict):
         rng: random.Random | None,
         ttl_override: float | None,
         context: SsmContext,
+        deadline_seconds: float,
     ) -> None:
         """The object's state: dynaconf's (loaded set, options, Settings class), then freshness."""
         self._put(
@@ -225,7 +231,10 @@ class ClaritySettings(_WithInstanceDict):
             _attention=True,
             _forms=reading.forms_of(type(self)),
         )
-        self._put(_refresher=Refresher(self, name="clarity-settings-refresh"))
+        self._put(
+            _refresher=Refresher(self, name="clarity-settings-refresh"),
+            _deadline=Deadline(deadline_seconds),
+        )
         self._show()
 
     def _put(self, **state: Any) -> None:
@@ -617,20 +626,12 @@ class ClaritySettings(_WithInstanceDict):
             raise failure
 
     def _refresh(self, expiries_seen: int) -> ClaritySettingsError | None:
-        """Build, check and swap in a new set; on failure keep the current one and return why."""
-        candidate = _copy_for_reload(self._wrapped)
+        """Build, check and swap in a new set; on failure (or past the deadline) keep the current one."""
         try:
-            candidate.reload()
-            _claim_fresh_keys(candidate)
-            # NOTE: a failed SSM read leaves the candidate with the lower layers only; swapping it in
-            # would replace every SSM value with its fallback, so the current set stays.
-            health = self.ssm_context.health
-            if health.status is Status.UNHEALTHY:
-                self._schedule_retry(expiries_seen)
-                return SsmUnavailableError(
-                    f"SSM could not be read ({health.last_error_code}); the previous values stay in use"
-                )
-            candidate.validators.validate()
+            candidate = self._deadline.run(self._build)
+        except SsmUnavailableError as error:
+            self._schedule_retry(expiries_seen)
+            return error
         except Exception as error:  # noqa: BLE001 - a failed refresh must never fail a reader
             return self._refuse(error, expiries_seen)
         previous = self._wrapped
@@ -638,6 +639,21 @@ class ClaritySettings(_WithInstanceDict):
         self._changes.announce(previous, candidate)
         self._schedule_after_load(expiries_seen)
         return None
+
+    def _build(self) -> Any:
+        """A complete, validated new set (on the deadline's thread); the current one is not touched."""
+        candidate = _copy_for_reload(self._wrapped)
+        candidate.reload()
+        _claim_fresh_keys(candidate)
+        # NOTE: a failed SSM read leaves the candidate with the lower layers only; swapping it in
+        # would replace every SSM value with its fallback, so the current set stays.
+        health = self.ssm_context.health
+        if health.status is Status.UNHEALTHY:
+            raise SsmUnavailableError(
+                f"SSM could not be read ({health.last_error_code}); the previous values stay in use"
+            )
+        candidate.validators.validate()
+        return candidate
 
     def _refuse(self, error: Exception, expiries_seen: int) -> ClaritySettingsError:
         """Keep the current set; say why in words that never contain a value, then back off."""

@@ -18,7 +18,9 @@ from typing import Any, Final
 from dynaconf.loaders.base import SourceMetadata
 
 from clarity_settings import data_values, local_files, names
-from clarity_settings.errors import ConfigurationError
+from clarity_settings.contract import inbound
+from clarity_settings.contract.code_settings import CodeSettings
+from clarity_settings.contract.labels import shown_name
 
 log = logging.getLogger("clarity_settings")
 
@@ -41,51 +43,49 @@ def load(
     """
     wanted = key.upper() if key else None
     env = str(obj.current_env).lower()
-    unused, placements = [], []
-    for variable, levels, untyped in _variables():
-        if wanted is not None and levels[0] != wanted:
-            continue
-        if not names.is_development(env) and not _is_real(variable):
-            unused.append(variable)
-            continue
-        value = data_values.parse(os.environ[variable], label=_label(variable), untyped=untyped)
-        placements.append((levels, value, SourceMetadata(IDENTIFIER, variable, "global")))
+    development = names.is_development(env)
+    texts = _texts()
+    unused = [text.source.identifier for text in texts if not development and text.scope.startswith(_DOTENV)]
+    used = [text for text in texts if development or not text.scope.startswith(_DOTENV)]
+    admitted = inbound.admit(used, code_settings=CodeSettings.of(obj), control_allowed=True)
+    placements = [placement for placement in admitted if wanted in (None, placement[0][0])]
     data_values.set_layer(obj, placements, validate=validate)
     if unused:
         log.warning("%s from .env are not used: %s reads no .env value", ", ".join(unused), env)
 
 
-Found = tuple[str, tuple[str, ...], Callable[[str], object]]
+_DOTENV: Final = ".env"
 
 
-def _variables() -> list[Found]:
+def _texts() -> list[inbound.Text]:
     """In the order they are set, the last winning: .env's before the real ones, guide names before CLARITY_*.
 
     So a real variable wins over .env whatever alias or spelling .env uses, and the CLARITY_ form wins
-    over the guide's name from the same place.
+    over the guide's name from the same place; two spellings from one place collide.
     """
-    found: list[Found] = [(name, (name,), str) for name in names.GUIDE_VARIABLES if name in os.environ]
-    claimed: dict[tuple[tuple[str, ...], bool], str] = {}
-    for variable in sorted(os.environ):
-        if variable.startswith(PREFIX):
-            levels = data_values.setting_levels(variable[len(PREFIX) :])
-            problem = data_values.name_problem(levels, control_allowed=True)
-            if problem is not None:
-                raise ConfigurationError(f"{_label(variable)} {problem}; unset it")
-            other = claimed.setdefault((levels, _is_real(variable)), variable)
-            if other != variable:
-                raise ConfigurationError(
-                    f"The environment variables {other} and {variable} both set {'.'.join(levels)}; unset one"
-                )
-            found.append((variable, levels, data_values.variable_typed))
-    return sorted(found, key=lambda item: (_is_real(item[0]), item[0].startswith(PREFIX)))
+    found = [_text(name, name, str) for name in names.GUIDE_VARIABLES if name in os.environ]
+    found += [
+        _text(variable, variable[len(PREFIX) :], data_values.variable_typed)
+        for variable in sorted(os.environ)
+        if variable.startswith(PREFIX)
+    ]
+    order = [f"{_DOTENV} guide", f"{_DOTENV} {PREFIX}", "real guide", f"real {PREFIX}"]
+    return sorted(found, key=lambda text: order.index(text.scope))
 
 
-def _is_real(variable: str) -> bool:
-    return local_files.dotenv_file_of(variable) is None
-
-
-def _label(variable: str) -> str:
-    """How messages name a variable: with the .env file it came from, if it did."""
+def _text(variable: str, name: str, untyped: Callable[[str], object]) -> inbound.Text:
     dotenv = local_files.dotenv_file_of(variable)
-    return f"The environment variable {variable}" + ("" if dotenv is None else f" from {dotenv}")
+    place = "real" if dotenv is None else _DOTENV
+    kind = PREFIX if variable.startswith(PREFIX) else "guide"
+    origin = f"the environment variable {shown_name(variable)}" + (
+        "" if dotenv is None else f" from {dotenv}"
+    )
+    return inbound.Text(
+        name,
+        os.environ[variable],
+        origin,
+        SourceMetadata(IDENTIFIER, variable, "global"),
+        scope=f"{place} {kind}",
+        untyped=untyped,
+        remedy="unset it",
+    )

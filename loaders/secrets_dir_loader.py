@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from dynaconf.loaders.base import SourceMetadata
-
 from clarity_settings import data_values, mounted
+from clarity_settings.contract import inbound
+from clarity_settings.contract.code_settings import CodeSettings
 
-IDENTIFIER: Final = "secrets_dir"
+IDENTIFIER: Final = mounted.IDENTIFIER
 
 
 def load(
@@ -32,9 +32,6 @@ def load(
     if root is None:
         return
     wanted = key.upper().split(".")[0] if key else None
-    placements = [
-        (found.levels, found.value, SourceMetadata(IDENTIFIER, str(found.path), "global"))
-        for found in mounted.read(root)
-        if wanted in (None, found.levels[0])
-    ]
+    admitted = inbound.admit(mounted.read(root), code_settings=CodeSettings.of(obj))
+    placements = [placement for placement in admitted if wanted in (None, placement[0][0])]
     data_values.set_layer(obj, placements, validate=validate)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from dynaconf.loaders.base import SourceMetadata
-
 from clarity_settings import data_values, names
-from clarity_settings.errors import SsmUnavailableError
+from clarity_settings.contract import inbound
+from clarity_settings.contract.code_settings import CodeSettings
+from clarity_settings.errors import SsmMappingError, SsmUnavailableError
 from clarity_settings.ssm import client, health, read, switch
 
-IDENTIFIER: Final = "ssm"
+IDENTIFIER: Final = read.SOURCE
 
 
 def load(
@@ -52,18 +52,29 @@ def load(
     count = sum(len(parameters) for _, parameters in read_by_prefix)
     context.health.record_success(shown, count if key is None else None)
     wanted = key.upper().split(".")[0] if key else None
-    # NOTE: prefix by prefix, lowest first: set_layer lets a later value win, leaf by leaf in a tree.
-    entries = [
-        entry
+    # NOTE: prefix by prefix, lowest first: each prefix is a scope of the contract, and set_layer lets a
+    # later value win, leaf by leaf in a tree.
+    texts = [
+        read.text_of(prefix, parameter, env_name)
         for prefix, parameters in read_by_prefix
-        for entry in read.map_parameters(prefix, parameters)
-        if wanted in (None, entry.path[0])
+        for parameter in sorted(parameters, key=lambda item: item.name)
     ]
-    for entry in entries:
-        if entry.path in names.ENCRYPTED_ONLY and entry.parameter.type != "SecureString":
-            context.health.record_unencrypted(entry.parameter.name, entry.parameter.type, entry.key)
-    data_values.set_layer(obj, [_placement(entry, env_name) for entry in entries], validate=validate)
+    admitted = inbound.admit(texts, code_settings=CodeSettings.of(obj), error=SsmMappingError)
+    _report_unencrypted(context.health, read_by_prefix)
+    placements = [placement for placement in admitted if wanted in (None, placement[0][0])]
+    data_values.set_layer(obj, placements, validate=validate)
     health.mark_loaded(obj)
+
+
+def _report_unencrypted(
+    record: health.SsmHealth, read_by_prefix: list[tuple[str, list[read.Parameter]]]
+) -> None:
+    """A signing key stored as String or StringList is said out loud, once per parameter."""
+    for prefix, parameters in read_by_prefix:
+        for parameter in parameters:
+            path = read.setting_path(prefix, parameter.name)
+            if path in names.ENCRYPTED_ONLY and parameter.type != "SecureString":
+                record.record_unencrypted(parameter.name, parameter.type, ".".join(path))
 
 
 def _fetch(obj: Any, ssm: Any, prefix: str, key: str | None) -> list[read.Parameter]:
@@ -78,13 +89,3 @@ def _fetch(obj: Any, ssm: Any, prefix: str, key: str | None) -> list[read.Parame
         if source.loader == IDENTIFIER and top in data
     ]
     return read.fetch_setting(ssm, prefix, top, known, label=label)
-
-
-def _placement(entry: read.Entry, env_name: str) -> data_values.Placement:
-    """Where a parameter's value goes, the value, and its provenance: the parameter's name and version."""
-    parameter = entry.parameter
-    return (
-        entry.path,
-        read.value_of(parameter),
-        SourceMetadata(IDENTIFIER, f"{parameter.name}:{parameter.version}", env_name),
-    )

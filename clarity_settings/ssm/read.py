@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from dynaconf.loaders.base import SourceMetadata
+
 from clarity_settings import data_values
+from clarity_settings.contract import inbound
 from clarity_settings.errors import SsmMappingError
 from clarity_settings.ssm.client import aws_errors, error_code
 
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm.type_defs import ParameterTypeDef
 
 PAGE_SIZE: Final = 10
+SOURCE: Final = "ssm"
+"""The loader id SSM values are recorded under (dynaconf's loaded_by_loaders)."""
 
 
 @dataclass(frozen=True)
@@ -132,37 +137,25 @@ def setting_path(prefix: str, name: str) -> tuple[str, ...]:
     return data_values.setting_levels(relative_name(name, prefix))
 
 
+def text_of(prefix: str, parameter: Parameter, env: str = "global") -> inbound.Text:
+    """A parameter as the contract reads every source: its name below the prefix and its text."""
+    return inbound.Text(
+        relative_name(parameter.name, prefix),
+        parameter.value or "",
+        f"SSM parameter {parameter.name}",
+        SourceMetadata(SOURCE, f"{parameter.name}:{parameter.version}", env),
+        scope=prefix,
+        items=parameter.type == "StringList",
+    )
+
+
 def map_parameters(prefix: str, parameters: Iterable[Parameter]) -> list[Entry]:
-    """Place each parameter; refuse reserved names, two claiming one key, or a value another nests under."""
-    claimed: dict[tuple[str, ...], Parameter] = {}
-    for parameter in sorted(parameters, key=lambda item: item.name):
-        path = setting_path(prefix, parameter.name)
-        problem = data_values.name_problem(path)
-        if problem is not None:
-            raise SsmMappingError(f"SSM parameter {parameter.name} {problem}; rename or delete it")
-        if path in claimed:
-            raise SsmMappingError(
-                f"SSM parameters {claimed[path].name} and {parameter.name} both map to the setting "
-                f"{'.'.join(path)}; rename or delete one of them"
-            )
-        claimed[path] = parameter
-    for path, parameter in claimed.items():
-        for depth in range(1, len(path)):
-            parent = claimed.get(path[:depth])
-            if parent is not None:
-                raise SsmMappingError(
-                    f"SSM parameter {parent.name} holds a value for {'.'.join(path[:depth])}, but "
-                    f"{parameter.name} nests a setting beneath it; rename or delete one of them"
-                )
-    return [Entry(path, parameter) for path, parameter in claimed.items()]
+    """Place each parameter by the contract's name rules: reserved names, two claiming one key, nesting."""
+    ordered = sorted(parameters, key=lambda item: item.name)
+    placed = inbound.place([text_of(prefix, parameter) for parameter in ordered], error=SsmMappingError)
+    return [Entry(item.levels, parameter) for item, parameter in zip(placed, ordered, strict=True)]
 
 
 def value_of(parameter: Parameter) -> object:
     """The typing tokens parsed once, every other text kept as it is; a StringList is a list of such items."""
-    label = f"SSM parameter {parameter.name}"
-    text = parameter.value or ""
-    if parameter.type != "StringList":
-        return data_values.parse(text, label=label)
-    items = [data_values.parse(item, label=f"An item of {label}") for item in text.split(",")]
-    data_values.refuse_merge_markers(items, label)
-    return items
+    return inbound.value_of(text_of("", parameter), error=SsmMappingError)

@@ -322,7 +322,9 @@ def test_a_reserved_parameter_added_later_keeps_the_previous_set(target: Target,
 def test_a_double_underscore_name_collides_with_the_nested_one(ssm_on: Ssm, project: Project) -> None:
     ssm_on.put(f"{PREFIX}/database/password", "nested")
     ssm_on.put(f"{PREFIX}/database__password", "flattened")
-    with pytest.raises(SsmMappingError, match=f"{PREFIX}/database/password and {PREFIX}/database__password"):
+    with pytest.raises(
+        SsmMappingError, match=f"{PREFIX}/database/password and SSM parameter {PREFIX}/database__password"
+    ):
         project.settings().get("DATABASE")
 
 
@@ -446,7 +448,8 @@ def test_a_real_variable_wins_over_any_alias_or_spelling_in_dotenv(project: Proj
 def test_two_spellings_of_one_setting_in_the_environment_are_refused(project: Project) -> None:
     os.environ.update({"CLARITY_DATABASE__PASSWORD": "one", "CLARITY_database__password": "two"})
     with pytest.raises(
-        ConfigurationError, match="CLARITY_DATABASE__PASSWORD and CLARITY_database__password both"
+        ConfigurationError,
+        match="CLARITY_DATABASE__PASSWORD and the environment variable CLARITY_database__password both",
     ):
         project.settings().get("DATABASE")
 

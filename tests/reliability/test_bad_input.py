@@ -47,7 +47,8 @@ def refused(project: Project, **environment: str) -> str:
 BAD = [
     ("MODEL_SIGNATURE_KEY", "", "MODEL_SIGNATURE_KEY is empty"),
     ("MODEL_SIGNATURE_KEY", " \t ", "MODEL_SIGNATURE_KEY is empty"),
-    ("MODEL_SIGNATURE_KEY", "q" * 8200, "MODEL_SIGNATURE_KEY is longer than 4096 characters"),
+    ("MODEL_SIGNATURE_KEY", "q" * 5000, "MODEL_SIGNATURE_KEY is longer than 4096 characters"),
+    ("MODEL_SIGNATURE_KEY", "q" * 8200, "holds 8200 bytes; values are limited to 8192 bytes"),
     (
         "MODEL_SIGNATURE_KEY",
         "valid-looking-key-\udcff-" + "z" * 20,
@@ -84,7 +85,7 @@ BAD = [
         json.dumps({s: "b" * 65 for s in ("small", "medium", "large")}),
         "not 64 hexadecimal",
     ),
-    ("EXPECTED_MODEL_CHECKSUMS", "x" * 9000, "EXPECTED_MODEL_CHECKSUMS is not valid JSON"),
+    ("EXPECTED_MODEL_CHECKSUMS", "x" * 6000, "EXPECTED_MODEL_CHECKSUMS is not valid JSON"),
     ("CLARITY_SSM_PREFIX", "team/application", "SSM_PREFIX (CLARITY_SSM_PREFIX) must start with '/'"),
     (
         "CLARITY_SSM_PREFIX",

@@ -19,7 +19,6 @@ from dynaconf.loaders.base import SourceMetadata
 
 from clarity_settings import data_values, local_files, names
 from clarity_settings.contract import inbound
-from clarity_settings.contract.code_settings import CodeSettings
 from clarity_settings.contract.labels import shown_name
 
 log = logging.getLogger("clarity_settings")
@@ -41,15 +40,12 @@ def load(
     Outside development, variables a .env put into the process (an earlier development load, in the
     same process) are not used: no .env value reaches staging or production.
     """
-    wanted = key.upper() if key else None
     env = str(obj.current_env).lower()
     development = names.is_development(env)
     texts = _texts()
     unused = [text.source.identifier for text in texts if not development and text.scope.startswith(_DOTENV)]
     used = [text for text in texts if development or not text.scope.startswith(_DOTENV)]
-    admitted = inbound.admit(used, code_settings=CodeSettings.of(obj), control_allowed=True)
-    placements = [placement for placement in admitted if wanted in (None, placement[0][0])]
-    data_values.set_layer(obj, placements, validate=validate)
+    inbound.set_admitted(obj, used, key=key, validate=validate, control_allowed=True)
     if unused:
         log.warning("%s from .env are not used: %s reads no .env value", ", ".join(unused), env)
 

@@ -12,7 +12,6 @@ from typing import Any, Final
 
 from clarity_settings import data_values, mounted
 from clarity_settings.contract import inbound
-from clarity_settings.contract.code_settings import CodeSettings
 
 IDENTIFIER: Final = mounted.IDENTIFIER
 
@@ -31,7 +30,4 @@ def load(
     root = mounted.directory_of(obj)
     if root is None:
         return
-    wanted = key.upper().split(".")[0] if key else None
-    admitted = inbound.admit(mounted.read(root), code_settings=CodeSettings.of(obj))
-    placements = [placement for placement in admitted if wanted in (None, placement[0][0])]
-    data_values.set_layer(obj, placements, validate=validate)
+    inbound.set_admitted(obj, mounted.read(root), key=key, validate=validate)

@@ -11,7 +11,6 @@ from typing import Any, Final
 
 from clarity_settings import data_values, names
 from clarity_settings.contract import inbound
-from clarity_settings.contract.code_settings import CodeSettings
 from clarity_settings.errors import SsmMappingError, SsmUnavailableError
 from clarity_settings.ssm import client, health, read, switch
 
@@ -51,7 +50,6 @@ def load(
         return
     count = sum(len(parameters) for _, parameters in read_by_prefix)
     context.health.record_success(shown, count if key is None else None)
-    wanted = key.upper().split(".")[0] if key else None
     # NOTE: prefix by prefix, lowest first: each prefix is a scope of the contract, and set_layer lets a
     # later value win, leaf by leaf in a tree.
     texts = [
@@ -59,10 +57,8 @@ def load(
         for prefix, parameters in read_by_prefix
         for parameter in sorted(parameters, key=lambda item: item.name)
     ]
-    admitted = inbound.admit(texts, code_settings=CodeSettings.of(obj), error=SsmMappingError)
     _report_unencrypted(context.health, read_by_prefix)
-    placements = [placement for placement in admitted if wanted in (None, placement[0][0])]
-    data_values.set_layer(obj, placements, validate=validate)
+    inbound.set_admitted(obj, texts, key=key, validate=validate, error=SsmMappingError)
     health.mark_loaded(obj)
 
 

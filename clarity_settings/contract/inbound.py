@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
@@ -140,6 +140,25 @@ def admit(
         _refuse_code(item.levels, value, item.text, code_settings, error)
         placements.append((item.levels, value, item.text.source))
     return placements
+
+
+def set_admitted(
+    obj: Any,
+    texts: Iterable[Text],
+    *,
+    key: str | None,
+    validate: bool,
+    control_allowed: bool = False,
+    error: type[ConfigurationError] = ConfigurationError,
+) -> None:
+    """A source's whole layer into obj (only key's top-level setting, for a fresh read), every rule first.
+
+    This is the one call a loader makes: a new source reads its names and texts into Texts, and the
+    rules, the code settings in force for obj and the one-step write to dynaconf's store follow.
+    """
+    admitted = admit(texts, code_settings=CodeSettings.of(obj), control_allowed=control_allowed, error=error)
+    wanted = key.upper().split(".")[0] if key else None
+    data_values.set_layer(obj, [item for item in admitted if wanted in (None, item[0][0])], validate=validate)
 
 
 def value_of(text: Text, *, error: type[ConfigurationError] = ConfigurationError) -> object:

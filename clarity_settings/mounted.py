@@ -90,7 +90,7 @@ def _text(found: files.Found, root: Path) -> inbound.Text:
     """One file as a text for the contract: its relative path names it, its bytes are UTF-8 data."""
     relative = "/".join(found.parts)
     shown = f"{root}/{shown_name(relative)}"
-    label = f"the mounted file {shown}"
+    label = f"The mounted file {shown}"
     try:
         text = found.content.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -73,7 +73,7 @@ def _text(variable: str, name: str, untyped: Callable[[str], object]) -> inbound
     dotenv = local_files.dotenv_file_of(variable)
     place = "real" if dotenv is None else _DOTENV
     kind = PREFIX if variable.startswith(PREFIX) else "guide"
-    origin = f"the environment variable {shown_name(variable)}" + (
+    origin = f"The environment variable {shown_name(variable)}" + (
         "" if dotenv is None else f" from {dotenv}"
     )
     return inbound.Text(

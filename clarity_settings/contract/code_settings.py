@@ -9,6 +9,7 @@ the value lands. A pattern is a setting path in upper case; ``*`` stands for any
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -105,8 +106,15 @@ class CodeSettings:
         names = EVERYWHERE if given is None else tuple(str(name) for name in given)
         return cls(tuple(tuple(name.upper().split(".")) for name in names))
 
+    @functools.cached_property
+    def tops(self) -> frozenset[str]:
+        """The settings any pattern starts with: a path under none of them needs no closer look."""
+        return frozenset(pattern[0] for pattern in self.patterns)
+
     def match(self, path: tuple[str, ...]) -> str | None:
         """The pattern a setting path falls under (at it, or below it), or None."""
+        if path[0] not in self.tops:
+            return None
         for pattern in self.patterns:
             if len(path) >= len(pattern) and all(
                 want in ("*", have) for want, have in zip(pattern, path, strict=False)

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from dynaconf.loaders.base import SourceMetadata
 
@@ -37,12 +36,11 @@ _NAME: Final = re.compile(r"[A-Za-z0-9_.\-/]+")
 Levels = tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     """One name and its text as a source read them, before any rule.
 
     name is relative to the source (``database/password``, ``DATABASE__PASSWORD``); origin is how a
-    message names it mid-sentence ("SSM parameter /x", "the mounted file /d/x"); a later scope wins
+    message names it, starting a sentence ("SSM parameter /x", "The mounted file /d/x"); a later scope wins
     over an earlier one and two spellings collide only within one; items marks an SSM StringList;
     remedy says what to do about a refused name.
     """
@@ -57,8 +55,7 @@ class Text:
     remedy: str = "rename or delete it"
 
 
-@dataclass(frozen=True)
-class Placed:
+class Placed(NamedTuple):
     """A text whose name passed: the setting levels it goes to."""
 
     levels: Levels
@@ -71,23 +68,20 @@ def levels_of(
     """The setting a name maps to, or an error naming the origin and the rule it breaks."""
     name = text.name
     if len(name) > MAX_NAME_CHARACTERS:
-        raise error(
-            f"{_start(text.origin)} has a name of {len(name)} characters; SSM allows {MAX_NAME_CHARACTERS}"
-        )
+        raise error(f"{text.origin} has a name of {len(name)} characters; SSM allows {MAX_NAME_CHARACTERS}")
     if _NAME.fullmatch(name) is None:
         raise error(
-            f"{_start(text.origin)} has characters in its name that SSM does not allow (letters, digits, "
+            f"{text.origin} has characters in its name that SSM does not allow (letters, digits, "
             f"'_', '.', '-' and '/' only); {text.remedy}"
         )
     levels = data_values.setting_levels(name)
     if len(levels) > MAX_NAME_LEVELS:
         raise error(
-            f"{_start(text.origin)} nests {len(levels)} levels ('/' and '__'); "
-            f"at most {MAX_NAME_LEVELS} are allowed"
+            f"{text.origin} nests {len(levels)} levels ('/' and '__'); at most {MAX_NAME_LEVELS} are allowed"
         )
     problem = data_values.name_problem(levels, control_allowed=control_allowed)
     if problem is not None:
-        raise error(f"{_start(text.origin)} {problem}; {text.remedy}")
+        raise error(f"{text.origin} {problem}; {text.remedy}")
     return levels
 
 
@@ -106,7 +100,7 @@ def place(
         if other is not item.text:
             first, second = sorted((other.origin, item.text.origin))
             raise error(
-                f"{_start(first)} and {second} both map to the setting {'.'.join(item.levels)}; "
+                f"{first} and {_within(second)} both map to the setting {'.'.join(item.levels)}; "
                 "rename or delete one of them"
             )
     for claimed in by_scope.values():
@@ -121,8 +115,8 @@ def _refuse_nesting(claimed: Mapping[Levels, Text], error: type[ConfigurationErr
             parent = claimed.get(levels[:depth])
             if parent is not None:
                 raise error(
-                    f"{_start(parent.origin)} holds a value for {'.'.join(levels[:depth])}, "
-                    f"but {text.origin} nests a setting beneath it; rename or delete one of them"
+                    f"{parent.origin} holds a value for {'.'.join(levels[:depth])}, "
+                    f"but {_within(text.origin)} nests a setting beneath it; rename or delete one of them"
                 )
 
 
@@ -137,7 +131,8 @@ def admit(
     placements: list[data_values.Placement] = []
     for item in place(texts, control_allowed=control_allowed, error=error):
         value = value_of(item.text, error=error)
-        _refuse_code(item.levels, value, item.text, code_settings, error)
+        if item.levels[0] in code_settings.tops:
+            _refuse_code(item.levels, value, item.text, code_settings, error)
         placements.append((item.levels, value, item.text.source))
     return placements
 
@@ -163,29 +158,32 @@ def set_admitted(
 
 def value_of(text: Text, *, error: type[ConfigurationError] = ConfigurationError) -> object:
     """A text as its value: size bound, typing tokens, depth bound; a StringList as a list of such values."""
-    size = len(text.text.encode("utf-8", "surrogatepass"))
+    # NOTE: a character is at most 4 bytes in UTF-8, so a short text needs no encoding to be measured.
+    size = (
+        len(text.text)
+        if len(text.text) * 4 <= MAX_VALUE_BYTES
+        else len(text.text.encode("utf-8", "surrogatepass"))
+    )
     if size > MAX_VALUE_BYTES:
         raise error(
-            f"{_start(text.origin)} holds {size} bytes; "
-            f"values are limited to {MAX_VALUE_BYTES} bytes, as in SSM"
+            f"{text.origin} holds {size} bytes; values are limited to {MAX_VALUE_BYTES} bytes, as in SSM"
         )
     try:
         if text.items:
             value: object = [
                 data_values.parse(item, label=f"An item of {text.origin}") for item in text.text.split(",")
             ]
-            data_values.refuse_merge_markers(value, _start(text.origin))
+            data_values.refuse_merge_markers(value, text.origin)
         else:
-            value = data_values.parse(text.text, label=_start(text.origin), untyped=text.untyped)
+            value = data_values.parse(text.text, label=text.origin, untyped=text.untyped)
     except RecursionError:
         value = None
         depth = MAX_VALUE_DEPTH + 1
     else:
-        depth = depth_of(value)
+        depth = depth_of(value) if isinstance(value, Mapping | list) else 0
     if depth > MAX_VALUE_DEPTH:
         raise error(
-            f"{_start(text.origin)} nests its value more than {MAX_VALUE_DEPTH} levels deep; "
-            "store a flatter value"
+            f"{text.origin} nests its value more than {MAX_VALUE_DEPTH} levels deep; store a flatter value"
         )
     return value
 
@@ -212,7 +210,7 @@ def _refuse_code(
         pattern = code_settings.match(path)
         if pattern is not None:
             raise error(
-                f"{_start(text.origin)} sets {_under(path, pattern)}: a setting whose value is "
+                f"{text.origin} sets {_under(path, pattern)}: a setting whose value is "
                 "imported or called, which comes only from code or a settings file (README: the trust "
                 "boundary); set it there"
             )
@@ -233,9 +231,9 @@ def leaf_paths(levels: Levels, value: object) -> list[Levels]:
     return paths
 
 
-def _start(origin: str) -> str:
-    """An origin at the start of a sentence."""
-    return origin[:1].upper() + origin[1:]
+def _within(origin: str) -> str:
+    """An origin in the middle of a sentence."""
+    return "t" + origin[1:] if origin.startswith("The ") else origin
 
 
 def _under(path: Levels, pattern: str) -> str:

@@ -178,5 +178,7 @@ LOADER_REFUSALS: list[tuple[str, str, str]] = [
         "starts with a dynaconf token that clarity-settings does not evaluate",
     ),
     ("workers", "@int many", "has @int but what follows is not a whole number"),
+    ("logging", '@json {"version": 1}', "a setting whose value is imported or called"),
+    ("deep", "@json " + "[" * 40 + "]" * 40, "nests its value more than 32 levels deep"),
 ]
 """A name or text the loader refuses from SSM (and from anything under SSM's rules), and the words it uses."""

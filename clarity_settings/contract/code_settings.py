@@ -101,8 +101,8 @@ class CodeSettings:
 
     @classmethod
     def of(cls, obj: Any) -> CodeSettings:
-        """What code put in the object's options, else the built-in patterns."""
-        given = dict.get(obj.store, OPTION) if hasattr(obj, "store") else None
+        """What code put in a settings instance's options, else (or for None) the built-in patterns."""
+        given = dict.get(obj.store, OPTION) if obj is not None else None
         names = EVERYWHERE if given is None else tuple(str(name) for name in given)
         return cls(tuple(tuple(name.upper().split(".")) for name in names))
 

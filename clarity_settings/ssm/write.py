@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from clarity_settings import data_values, names, rules
-from clarity_settings.errors import ConfigurationError, SsmMappingError
+from clarity_settings.contract import inbound
+from clarity_settings.contract.code_settings import CodeSettings
+from clarity_settings.errors import ConfigurationError
 from clarity_settings.ssm import read, switch
 
 if TYPE_CHECKING:
@@ -214,21 +216,17 @@ def refuse_unloadable(
     name is judged by its last level, under strict rules.
     """
     prefix = next((prefix for prefix in reversed(prefixes) if name.startswith(f"{prefix}/")), None)
-    label = f"SSM parameter {name}"
     if prefix is None:
-        prefix, _, leaf = name.rpartition("/")
+        prefix = name.rpartition("/")[0]
         env = "production"
-        levels = data_values.setting_levels(leaf)
-    else:
-        levels = read.setting_path(prefix, name)
-    problem = data_values.name_problem(levels)
-    if problem is not None:
-        raise ConfigurationError(f"{label} {problem}; it was not written")
     stored = read.Parameter(name, kind, text, 0)
-    value = read.value_of(stored)
     try:
+        # NOTE: the code settings in force where it will be read are not known here: the built-in ones.
+        ((levels, value, _),) = inbound.admit(
+            [read.text_of(prefix, stored)], code_settings=CodeSettings.of(None)
+        )
         read.map_parameters(prefix, [*(found for found in current if found.name != name), stored])
-    except SsmMappingError as error:
+    except ConfigurationError as error:
         raise ConfigurationError(f"{error}; it was not written") from None
     if levels in names.ENCRYPTED_ONLY and kind != DEFAULT_TYPE:
         raise ConfigurationError(

@@ -38,7 +38,7 @@ def mounted_files(listed: Iterable[tuple[str, Iterable[str]]]) -> dict[str, str]
         # NOTE: only names are judged here: nothing is read or decrypted.
         parameters = [read.Parameter(name=name, type="String", value=None, version=0) for name in names]
         for entry in read.map_parameters(prefix, parameters):
-            alias = outbound.kubernetes_key(file_name(entry.path), kind="file name in the CSI volume")
+            alias = outbound.kubernetes_key(file_name(entry.path), what="file name in the CSI volume")
             files[alias] = entry.parameter.name
     return files
 

@@ -175,7 +175,7 @@ def test_a_key_kubernetes_would_refuse_is_refused_naming_it(key: str) -> None:
 @pytest.mark.parametrize("key", [".", "..", "..data", "a" * 254, "a b", "a\nb", "a/b", ""])
 def test_kubernetes_own_key_rule_is_the_one_applied(key: str) -> None:
     with pytest.raises(ConfigurationError, match="cannot be a Secret key"):
-        outbound.kubernetes_key(key, kind="Secret key")
+        outbound.kubernetes_key(key, what="Secret key")
 
 
 @given(text=st.text())

@@ -113,12 +113,15 @@ def dotenv_line(name: str, text: str) -> str:
     return f"{name}='{text}'"
 
 
-def kubernetes_key(key: str, *, kind: str) -> str:
-    """key, when Kubernetes takes it as a Secret or ConfigMap key (and so as a file name in a volume)."""
+def kubernetes_key(key: str, *, what: str) -> str:
+    """key, when Kubernetes takes it as a Secret or ConfigMap key (and so as a file name in a volume).
+
+    what says what the key would have been ("Secret key"), for the refusal.
+    """
     dots = key in {".", ".."} or key.startswith("..")
     if len(key) > KUBERNETES_KEY_LENGTH or not KUBERNETES_KEY.fullmatch(key) or dots:
         raise ConfigurationError(
-            f"{escaped(key)} cannot be a {kind} key: Kubernetes takes letters, digits, '-', '_' and '.', "
+            f"{escaped(key)} cannot be a {what}: Kubernetes takes letters, digits, '-', '_' and '.', "
             f"at most {KUBERNETES_KEY_LENGTH} characters, neither '.' nor starting with '..'"
         )
     return key
@@ -126,7 +129,7 @@ def kubernetes_key(key: str, *, kind: str) -> str:
 
 def kubernetes_data(data: Mapping[str, str], *, kind: str) -> dict[str, str]:
     """A Secret's or ConfigMap's data, every key checked against Kubernetes' own rule."""
-    return {kubernetes_key(key, kind=kind): value for key, value in data.items()}
+    return {kubernetes_key(key, what=f"{kind} key"): value for key, value in data.items()}
 
 
 class _Dumper(yaml.SafeDumper):

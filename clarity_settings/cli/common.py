@@ -2,7 +2,8 @@
 
 Every failure is one line on stderr (what failed, which key or parameter, what to do) and a non-zero
 exit; --debug adds the traceback and DEBUG logging. No output shows a secret unless --reveal or
-export asks for it.
+export asks for it. Every line goes out through say, hand_over, print_table or print_json, which
+spell out control characters (contract.outbound), so no name or value can drive a terminal.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""`export` and `exec`: the resolved settings handed to another process, Docker or Kubernetes."""
+"""`export` and `exec`: the resolved settings handed to another process, Docker or Kubernetes.
+
+What export prints is written by contract.outbound: read back exactly by the program it is for, or
+refused naming the variable or key.
+"""
 
 from __future__ import annotations
 

@@ -34,6 +34,7 @@ KUBERNETES_KEY_LENGTH: Final = 253
 """Kubernetes' own rule for a Secret or ConfigMap key (IsConfigMapKey), and so for a file in a volume."""
 
 PACKAGE_LOGGERS: Final = ("clarity_settings", "clarity_settings.integrity", "clarity_settings.ssm")
+"""Every logger the package logs to (tests/test_outbound.py checks each getLogger call names one)."""
 
 
 def escaped(text: str) -> str:

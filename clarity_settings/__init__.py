@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
+from clarity_settings.contract.outbound import guard_package_logs
 from clarity_settings.errors import (
     ClaritySettingsError,
     ConfigurationError,
@@ -53,6 +54,9 @@ def __getattr__(name: str) -> Any:
 
 install_redaction()
 """Every SSM client in the process, this package's or the application's, logs no parameter value."""
+
+guard_package_logs()
+"""No name or value from outside (a file name, a parameter) can forge or restyle a line of its logs."""
 
 settings = create_settings()
 """Loaded on first attribute access; ``settings.reload()`` reads every layer again."""

@@ -1,26 +1,46 @@
 """Manifests for the cluster engines that read SSM once for every pod: External Secrets and the CSI driver.
 
-Both deliver the prefix's parameters as files in a volume, one file per parameter, named so that
-CLARITY_SECRETS_DIR maps each file back to the setting the parameter maps to (``/`` below the
-prefix becomes ``__``, which nests). The pod then reads no SSM at all (docs/FLEET.md).
+Both deliver the prefix's parameters as files in a volume, one file per setting, named by the setting
+the parameter maps to (its levels in lower case joined by ``__``, so ``DB-Password`` and
+``db_password`` are both ``db_password``), which CLARITY_SECRETS_DIR maps back to that setting. A
+later prefix's parameter replaces an earlier one's file, as the SSM loader lets it; the pod then
+reads no SSM at all (docs/FLEET.md).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from clarity_settings.contract import outbound
+from clarity_settings.ssm import read
+
 MOUNT_PATH: Final = "/var/run/secrets/clarity"
 VOLUME: Final = "clarity-secrets"
-SECRET_KEY: Final = re.compile(r"[-._a-zA-Z0-9]+")
-"""What Kubernetes allows as a Secret key, and so as a file name in the volume."""
+FILE_NAME_TEMPLATE: Final = '{{ .value | lower | replace "-" "_" | replace "." "_" }}'
+"""External Secrets' key transform (a Go template) that finishes file_name for a key with '/' as '__'."""
 
 
-def file_name(relative: str) -> str:
-    """The file a parameter becomes: its name below the prefix, levels joined by '__'."""
-    return relative.strip("/").replace("/", "__")
+def file_name(levels: Sequence[str]) -> str:
+    """The file a setting is mounted as: its levels in lower case, joined by '__'."""
+    return "__".join(level.lower() for level in levels)
+
+
+def mounted_files(listed: Iterable[tuple[str, Iterable[str]]]) -> dict[str, str]:
+    """Each (prefix, parameter names) as file name -> parameter, mapped and refused as the SSM loader does.
+
+    Two spellings of one setting under one prefix, or a reserved name, are refused naming the
+    parameters; a later prefix's parameter replaces an earlier one's, as the loader lets it.
+    """
+    files: dict[str, str] = {}
+    for prefix, names in listed:
+        # NOTE: only names are judged here: nothing is read or decrypted.
+        parameters = [read.Parameter(name=name, type="String", value=None, version=0) for name in names]
+        for entry in read.map_parameters(prefix, parameters):
+            alias = outbound.kubernetes_key(file_name(entry.path), what="file name in the CSI volume")
+            files[alias] = entry.parameter.name
+    return files
 
 
 def external_secret(
@@ -29,8 +49,9 @@ def external_secret(
     """An ExternalSecret syncing every parameter under the prefixes into the Secret name, on the TTL.
 
     find by path reads each prefix with GetParametersByPath (ceil(N/10) requests per refresh), in
-    order, a later one winning key by key as the loader lets it; the rewrites drop the prefix and
-    turn the remaining '/' into '__'.
+    order, a later one winning key by key as the loader lets it; the rewrites drop the prefix, turn
+    the remaining '/' into '__', and give the key file_name's spelling, so that the spellings of one
+    setting under two prefixes meet in one key.
     """
     return {
         "apiVersion": "external-secrets.io/v1beta1",
@@ -46,6 +67,7 @@ def external_secret(
                     "rewrite": [
                         {"regexp": {"source": f"^{re.escape(prefix)}/", "target": ""}},
                         {"regexp": {"source": "/", "target": "__"}},
+                        {"transform": {"template": FILE_NAME_TEMPLATE}},
                     ],
                 }
                 for prefix in prefixes
@@ -65,14 +87,12 @@ def parameter_store(*, name: str, kind: str, region: str) -> dict[str, Any]:
 
 
 def secret_provider_class(
-    *, name: str, parameters: Iterable[tuple[str, str]], region: str, label: str | None = None
+    *, name: str, files: Mapping[str, str], region: str, label: str | None = None
 ) -> dict[str, Any]:
-    """A SecretProviderClass for the AWS provider listing each (prefix, relative name), aliased to its file.
+    """A SecretProviderClass for the AWS provider mounting each parameter of files as its file name.
 
-    A later prefix's parameter replaces an earlier one's of the same file name, as the loader lets it;
-    with label, each object asks for the version carrying it.
+    With label, each object asks for the version carrying it.
     """
-    chosen = {file_name(relative): f"{prefix}/{relative}" for prefix, relative in parameters}
     objects = [
         {
             "objectName": full,
@@ -80,13 +100,13 @@ def secret_provider_class(
             "objectAlias": alias,
             **({"objectVersionLabel": label} if label else {}),
         }
-        for alias, full in sorted(chosen.items())
+        for alias, full in sorted(files.items())
     ]
     return {
         "apiVersion": "secrets-store.csi.x-k8s.io/v1",
         "kind": "SecretProviderClass",
         "metadata": {"name": name},
-        "spec": {"provider": "aws", "parameters": {"region": region, "objects": yaml_text(objects)}},
+        "spec": {"provider": "aws", "parameters": {"region": region, "objects": outbound.yaml_text(objects)}},
     }
 
 
@@ -121,41 +141,3 @@ def pod_snippet(volume: Mapping[str, Any]) -> dict[str, Any]:
             }
         ],
     }
-
-
-def yaml_text(value: object, indent: int = 0) -> str:
-    """Block-style YAML for manifests: mappings and lists nested, every string JSON-quoted (valid YAML)."""
-    return "\n".join(_lines(value, indent)) + "\n"
-
-
-def _lines(value: object, indent: int) -> list[str]:
-    pad = " " * indent
-    if isinstance(value, Mapping):
-        lines: list[str] = []
-        for key, item in value.items():
-            lines += _entry(f"{pad}{key}:", item, indent)
-        return lines
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        lines = []
-        for item in value:
-            nested = _lines(item, indent + 2)
-            lines.append(f"{pad}- {nested[0].lstrip()}")
-            lines += nested[1:]
-        return lines
-    return [f"{pad}{_scalar(value)}"]
-
-
-def _entry(head: str, item: object, indent: int) -> list[str]:
-    if isinstance(item, str) and "\n" in item:
-        return [f"{head} |", *(f"{' ' * (indent + 2)}{line}" for line in item.rstrip("\n").split("\n"))]
-    if isinstance(item, Mapping | list) and item:
-        return [head, *_lines(item, indent + 2)]
-    return [f"{head} {_scalar(item)}"]
-
-
-def _scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping | list):
-        return "{}" if isinstance(value, Mapping) else "[]"
-    return json.dumps(value, ensure_ascii=False)

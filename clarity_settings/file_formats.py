@@ -24,13 +24,12 @@ from typing import Any, Final
 from dotenv.parser import parse_stream
 
 from clarity_settings import data_values, names
+from clarity_settings.contract import outbound
 from clarity_settings.errors import ConfigurationError
 
 Levels = tuple[str, ...]
 
 _PREFIX: Final = names.VARIABLE_PREFIX
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
-_ENV_ESCAPES: Final = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NAME_LEVEL: Final = re.compile(r"[A-Za-z0-9_]+")
 _TEMPLATE: Final = (
     "holds a dynaconf template or lookup (@format, @jinja, @get, ...), which only a settings file "
@@ -364,42 +363,28 @@ def _reads_back(text: str, value: object, untyped: Any) -> bool:
 
 
 def dotenv_text(variables: Mapping[str, str]) -> str:
-    """A .env file that python-dotenv reads back to exactly these values.
+    """A .env file that bash, python-dotenv (interpolating or not) and Docker Compose all read alike.
 
-    Single-quoted, which every reader (a shell, Docker Compose, dotenv with interpolation) takes
-    literally: no ``$(...)`` or ``${NAME}`` in it is ever expanded. A value with a quote, a backslash
-    or a control character is written as ``@json`` of the value it stands for, its quotes and
-    backslashes as JSON unicode escapes, so it too is single-quoted. Only text the library refuses anyway
-    (a bad typing token) is double-quoted with escapes, as it is.
+    Each value single-quoted as it is when every reader takes it literally; otherwise as ``@json`` of the
+    value it stands for, with what single quotes cannot carry (a quote, a backslash, ``$``, a control
+    character) as JSON unicode escapes, which the library decodes. A name or a text that neither form
+    carries is refused, naming the variable (outbound.dotenv_line).
     """
     lines = []
     for variable, value in variables.items():
-        text = value if _single_quotable(value) else _as_quotable_json(variable, value)
-        if text is not None:
-            lines.append(f"{variable}='{text}'")
-        else:
-            escaped = "".join(_ENV_ESCAPES.get(character, character) for character in value)
-            lines.append(f'{variable}="{escaped}"')
+        text = value if outbound.single_quotable(value) else _as_json_text(variable, value)
+        lines.append(outbound.dotenv_line(variable, text))
     return "\n".join(lines) + "\n"
 
 
-def _single_quotable(text: str) -> bool:
-    """Whether text reads back as itself in single quotes (python-dotenv decodes a doubled backslash)."""
-    return "'" not in text and "\\\\" not in text and not text.endswith("\\") and not _CONTROL.search(text)
-
-
-def _as_quotable_json(variable: str, text: str) -> str | None:
-    """``@json`` text that reads back as the value text stands for and needs no escape in single quotes."""
+def _as_json_text(variable: str, text: str) -> str:
+    """``@json`` text the library loads as the value text stands for; text itself when it stands for none."""
     untyped = data_values.variable_typed if variable.startswith(_PREFIX) else str
     try:
         value = data_values.parse(text, label=variable, untyped=untyped)
-        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        return f"@json {outbound.single_quotable_json(value)}"
     except (ConfigurationError, TypeError, ValueError):
-        return None
-    for raw, escape in (("\\\\", "\\u005c"), ("'", "\\u0027"), ("\x7f", "\\u007f")):
-        encoded = encoded.replace(raw, escape)
-    quotable = f"@json {encoded}"
-    return quotable if _single_quotable(quotable) else None
+        return text
 
 
 def settings_file_text(

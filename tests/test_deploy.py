@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -140,20 +141,40 @@ def test_the_engine_manifests_use_only_the_engines_published_fields(name: str) -
 
 
 def rewritten(key: str, rewrites: list[dict[str, Any]]) -> str:
-    """ESO's regexp rewrites in order (RE2's ReplaceAll; '$1' style groups are not used here)."""
+    """ESO's rewrites in order: regexp as RE2's ReplaceAll ('$1' groups unused), transform as its template."""
     for rewrite in rewrites:
-        key = re.sub(rewrite["regexp"]["source"], rewrite["regexp"]["target"], key)
+        if "regexp" in rewrite:
+            key = re.sub(rewrite["regexp"]["source"], rewrite["regexp"]["target"], key)
+        else:
+            key = transformed(key, rewrite["transform"]["template"])
     return key
 
 
-@pytest.mark.parametrize("relative", ["model_signature_key", "database/password", "a/b-c/d.e"])
+def transformed(key: str, template: str) -> str:
+    """A Go template of the one shape used, '{{ .value | f | ... }}', with sprig's lower and replace."""
+    pipeline = re.fullmatch(r"\{\{ \.value((?: \| [^|]+)*) \}\}", template)
+    assert pipeline is not None, template
+    for step in pipeline.group(1).split(" | ")[1:]:
+        function, *arguments = shlex.split(step)
+        if function == "lower":
+            key = key.lower()
+        else:
+            assert function == "replace", step
+            old, new = arguments
+            key = key.replace(old, new)
+    return key
+
+
+@pytest.mark.parametrize(
+    "relative",
+    ["model_signature_key", "MODEL_SIGNATURE_KEY", "database/password", "a/b-c/d.e", "Db/DB-Pass.word"],
+)
 def test_each_engine_names_a_file_as_the_setting_its_parameter_maps_to(relative: str) -> None:
     prefix = "/clarity/production"
     parameter = f"{prefix}/{relative}"
     external, _ = engine_documents("external-secret.yaml")
     rewrites = external[1]["spec"]["dataFrom"][0]["rewrite"]
     key = rewritten(parameter, rewrites)
-    alias = engines.file_name(relative)
+    alias = next(iter(engines.mounted_files([(prefix, [parameter])])))
     assert key == alias
-    assert engines.SECRET_KEY.fullmatch(key)
     assert data_values.setting_levels(key) == read.setting_path(prefix, parameter)

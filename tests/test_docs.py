@@ -306,3 +306,14 @@ def test_the_unencrypted_key_warning(project: Project, ssm: Ssm, caplog: pytest.
     assert any(
         record.getMessage() in DOC for record in caplog.records if "as a String" in record.getMessage()
     )
+
+
+def test_the_export_refusals(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = command_line_table()
+    monkeypatch.chdir(project.root)
+    os.environ.update(
+        {"CLARITY_USE_SSM": "false", "SETTINGS_FILE_FOR_DYNACONF": str(project.root / "settings.toml")}
+    )
+    project.write("settings.toml", '[default]\n"a b" = 1\n')
+    assert cli_line(project, "export", "--format", "dotenv") in table
+    assert cli_line(project, "export", "--format", "k8s-secret") in table

@@ -2,7 +2,8 @@
 
 Every failure is one line on stderr (what failed, which key or parameter, what to do) and a non-zero
 exit; --debug adds the traceback and DEBUG logging. No output shows a secret unless --reveal or
-export asks for it.
+export asks for it. Every line goes out through say, hand_over, print_table or print_json, which
+spell out control characters (contract.outbound), so no name or value can drive a terminal.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clarity_settings import names, placeholders
+from clarity_settings.contract import outbound
 from clarity_settings.errors import ClaritySettingsError, ConfigurationError
 from clarity_settings.settings import ClaritySettings, create_settings
 from clarity_settings.ssm import client, policy, switch
@@ -46,7 +48,7 @@ class ClarityGroup(click.Group):
         except Exception as error:
             if ctx.find_root().params.get("debug"):
                 raise
-            click.echo(f"error: {_one_line(error) if _expected(error) else _unexpected(error)}", err=True)
+            say(f"error: {_one_line(error) if _expected(error) else _unexpected(error)}", err=True)
             ctx.exit(1)
 
 
@@ -174,24 +176,42 @@ def ssm_client() -> SSMClient:
     return client.ssm_client()
 
 
-def print_table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """A plain table on stdout."""
+def say(line: str, *, err: bool = False) -> None:
+    """One line the command composed: no name or value in it can drive the terminal or start a line."""
+    click.echo(outbound.escaped(line), err=err)
+
+
+def hand_over(text: str) -> None:
+    """Text written for another program (an export): exact to a pipe, escaped on a terminal."""
+    # NOTE: color=True keeps click from stripping escape sequences off a pipe, which would change the bytes.
+    click.echo(outbound.for_terminal(text, terminal=sys.stdout.isatty()), nl=False, color=True)
+
+
+def print_table(
+    columns: Sequence[str], rows: Iterable[Sequence[object]], *, revealed: int | None = None
+) -> None:
+    """A plain table on stdout, every cell escaped but a revealed column, which stays exact off a terminal."""
+    exact = not sys.stdout.isatty()
     table = Table(*columns, box=None, pad_edge=False, header_style="bold")
     for row in rows:
-        table.add_row(*(Text(str(cell)) for cell in row))
+        cells = [str(cell) for cell in row]
+        table.add_row(
+            *(
+                Text(cell if exact and index == revealed else outbound.escaped(cell))
+                for index, cell in enumerate(cells)
+            )
+        )
     console().print(table)
 
 
 def print_json(data: object) -> None:
-    """Data as indented JSON on stdout."""
-    click.echo(json.dumps(data, indent=2, default=str))
+    """Data as indented JSON on stdout: JSON escapes every control character, so it is exact and inert."""
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=True))
 
 
 def warn_reveal() -> None:
     """--reveal prints secrets: say so where the output's reader will see it."""
-    click.echo(
-        "warning: --reveal prints secret values; keep this output out of logs and shells' history", err=True
-    )
+    say("warning: --reveal prints secret values; keep this output out of logs and shells' history", err=True)
 
 
 def write_private(path: Path, text: str, *, replace: bool) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from clarity_settings import file_formats
-from clarity_settings.cli.common import active_prefix, console, env_option, prefix_settings, print_json
+from clarity_settings.cli.common import active_prefix, console, env_option, prefix_settings, print_json, say
 from clarity_settings.cli.ssm_commands import report_skipped
 from clarity_settings.ssm import local, policy, switch, write
 
@@ -71,13 +71,13 @@ def local_ssm_command(port: int, seed: Path | None) -> None:
             plan = write.plan(prefix, [], found.values)
             server.seed(prefix, {change.name: change.text for change in plan})
         for variable, value in server.environment().items():
-            click.echo(f"export {variable}={value}")
-        click.echo(f"# serving SSM at {server.url}; Ctrl-C stops it", err=True)
+            say(f"export {variable}={value}")
+        say(f"# serving SSM at {server.url}; Ctrl-C stops it", err=True)
         sys.stdout.flush()
         try:
             _wait_forever()
         except KeyboardInterrupt:
-            click.echo("# stopped", err=True)
+            say("# stopped", err=True)
 
 
 def _wait_forever() -> None:

@@ -1,8 +1,11 @@
-"""`export` and `exec`: the resolved settings handed to another process, Docker or Kubernetes."""
+"""`export` and `exec`: the resolved settings handed to another process, Docker or Kubernetes.
+
+What export prints is written by contract.outbound: read back exactly by the program it is for, or
+refused naming the variable or key.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -16,11 +19,14 @@ from clarity_settings import data_values, engines, file_formats, names, provenan
 from clarity_settings.cli.common import (
     active_prefix,
     env_option,
+    hand_over,
     load_settings,
     prefix_settings,
     print_json,
+    say,
     ssm_client,
 )
+from clarity_settings.contract import outbound
 from clarity_settings.settings import ClaritySettings
 from clarity_settings.ssm import read, switch
 from clarity_settings.ssm.client import DEFAULT_REGION
@@ -59,17 +65,12 @@ def export(output: str, name: str | None, store: str, store_kind: str, parameter
     if output == "json":
         print_json(data_values.plain(values))
     elif output == "dotenv":
-        click.echo(
-            file_formats.dotenv_text(file_formats.variables_for(file_formats.leaves(values))), nl=False
-        )
+        hand_over(file_formats.dotenv_text(file_formats.variables_for(file_formats.leaves(values))))
     elif output == "k8s-secret":
-        click.echo(
-            kubernetes_object(
-                "Secret", name or "clarity-secrets", file_formats.variables_for(file_formats.leaves(values))
-            )
-        )
+        variables = file_formats.variables_for(file_formats.leaves(values))
+        hand_over(kubernetes_object("Secret", name or "clarity-secrets", variables))
     else:
-        click.echo(kubernetes_object("ConfigMap", name or "clarity-config", control_variables(settings)))
+        hand_over(kubernetes_object("ConfigMap", name or "clarity-config", control_variables(settings)))
 
 
 def _export_engine(output: str, name: str, store: str, store_kind: str, parameters: tuple[str, ...]) -> None:
@@ -82,7 +83,7 @@ def _export_engine(output: str, name: str, store: str, store_kind: str, paramete
     )
     if output == "external-secret":
         if label is not None:
-            click.echo(
+            say(
                 "warning: an ExternalSecret's find reads the latest versions; CLARITY_SSM_LABEL does not "
                 "reach it (the CSI provider's objectVersionLabel does)",
                 err=True,
@@ -96,28 +97,31 @@ def _export_engine(output: str, name: str, store: str, store_kind: str, paramete
         ]
         volume = engines.secret_volume(name)
     else:
-        chosen = [(prefixes[-1], relative) for relative in parameters] or _parameters_under(prefixes)
-        objects = [engines.secret_provider_class(name=name, parameters=chosen, region=region, label=label)]
+        last = prefixes[-1]
+        listed = (
+            [(last, [f"{last}/{relative.strip('/')}" for relative in parameters])]
+            if parameters
+            else _parameters_under(prefixes)
+        )
+        files = engines.mounted_files(listed)
+        objects = [engines.secret_provider_class(name=name, files=files, region=region, label=label)]
         volume = engines.csi_volume(name)
-    snippet = engines.yaml_text(engines.pod_snippet(volume)).rstrip("\n").split("\n")
-    click.echo("---\n".join(engines.yaml_text(item) for item in objects), nl=False)
-    click.echo("# the pod spec adds this volume, its mount and the two variables:")
-    click.echo("\n".join(f"# {line}" for line in snippet))
+    documents = "---\n".join(outbound.yaml_text(item) for item in objects)
+    snippet = outbound.yaml_comment(outbound.yaml_text(engines.pod_snippet(volume)))
+    hand_over(f"{documents}# the pod spec adds this volume, its mount and the two variables:\n{snippet}")
 
 
-def _parameters_under(prefixes: list[str]) -> list[tuple[str, str]]:
-    """What SSM holds under the prefixes (names only, nothing decrypted), else the two required secrets."""
+def _parameters_under(prefixes: list[str]) -> list[tuple[str, list[str]]]:
+    """What SSM holds under each prefix (names only, nothing decrypted), else the two required secrets."""
     if switch.ssm_enabled(load_settings().instance):
         client = ssm_client()
         return [
-            (prefix, read.relative_name(found.name, prefix))
+            (prefix, [found.name for found in read.fetch(client, prefix, decrypt=False)])
             for prefix in prefixes
-            for found in read.fetch(client, prefix, decrypt=False)
         ]
-    click.echo(
-        "SSM is off: listing the guide's two required secrets; add --parameter NAME for others", err=True
-    )
-    return [(prefixes[-1], names.SIGNATURE_KEY.lower()), (prefixes[-1], names.CHECKSUMS.lower())]
+    say("SSM is off: listing the guide's two required secrets; add --parameter NAME for others", err=True)
+    required = (names.SIGNATURE_KEY, names.CHECKSUMS)
+    return [(prefixes[-1], [read.parameter_for(prefixes[-1], setting) for setting in required])]
 
 
 def _region() -> str:
@@ -144,14 +148,13 @@ def control_variables(settings: ClaritySettings) -> dict[str, str]:
 
 
 def kubernetes_object(kind: str, name: str, data: Mapping[str, str]) -> str:
-    """A Secret (stringData) or ConfigMap (data) in YAML; values are JSON strings, which YAML reads as-is."""
+    """A Secret (stringData) or ConfigMap (data) in YAML, each key checked against Kubernetes' rule."""
     field = "stringData" if kind == "Secret" else "data"
-    lines = ["apiVersion: v1", f"kind: {kind}", "metadata:", f"  name: {json.dumps(name)}"]
+    document: dict[str, object] = {"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}
     if kind == "Secret":
-        lines.append("type: Opaque")
-    lines.append(f"{field}:")
-    lines += [f"  {key}: {json.dumps(value, ensure_ascii=False)}" for key, value in data.items()]
-    return "\n".join(lines)
+        document["type"] = "Opaque"
+    document[field] = outbound.kubernetes_data(data, kind=kind)
+    return outbound.yaml_text(document)
 
 
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -194,5 +197,5 @@ def _program(name: str, search_path: str) -> str:
 
 def _refusal(message: str, status: int) -> SystemExit:
     """Say why on stderr; the exit to raise carries the shell's status for it."""
-    click.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     return SystemExit(status)

@@ -20,6 +20,7 @@ from clarity_settings.cli.common import (
     load_settings,
     print_json,
     print_table,
+    say,
     warn_reveal,
 )
 from clarity_settings.errors import ConfigurationError
@@ -116,11 +117,12 @@ def show(keys: tuple[str, ...], reveal: bool, output: str) -> None:
     print_table(
         ["key", "value", "source", "stale"],
         [(r.key, _cell(r.value, reveal=reveal), r.source, "stale" if r.stale else "") for r in rows],
+        revealed=1 if reveal else None,
     )
     for line in provenance.overridden(settings):
-        click.echo(f"overridden: {line}")
+        say(f"overridden: {line}")
     for path in provenance.files_used(settings):
-        click.echo(f"file read: {path}")
+        say(f"file read: {path}")
 
 
 def _cell(value: object, *, reveal: bool) -> str:
@@ -164,7 +166,7 @@ def check(output: str, all_envs: bool) -> None:
         print_json({"valid": not report.problems, "problems": report.problems, "health": report.health})
     else:
         for line in report.lines():
-            click.echo(line)
+            say(line)
     sys.exit(report.exit_code)
 
 
@@ -191,7 +193,7 @@ def _check_environments(output: str) -> None:
         print_json({"environments": listed, "shared": [str(pair) for pair in shared]})
     else:
         for pair in shared:
-            click.echo(f"shared: {pair}")
+            say(f"shared: {pair}")
         if not shared:
-            click.echo(f"ok: each environment has its own keys ({', '.join(listed)})")
+            say(f"ok: each environment has its own keys ({', '.join(listed)})")
     sys.exit(EXIT_INVALID if shared else EXIT_HEALTHY)

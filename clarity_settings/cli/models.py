@@ -21,6 +21,7 @@ from clarity_settings.cli.common import (
     prefix_settings,
     print_json,
     print_table,
+    say,
     ssm_client,
 )
 from clarity_settings.errors import ConfigurationError, ModelSetIntegrityError
@@ -75,7 +76,7 @@ def models_publish(directory: Path | None) -> None:
         )
     name = read.parameter_for(active_prefix(target), names.CHECKSUMS)
     version = write.put(ssm_client(), name, json.dumps(signed), overwrite=True)
-    click.echo(f"published {name} (version {version}) for {', '.join(signed)}")
+    say(f"published {name} (version {version}) for {', '.join(signed)}")
 
 
 @models.command("verify")

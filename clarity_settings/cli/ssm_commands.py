@@ -18,6 +18,7 @@ from clarity_settings.cli.common import (
     prefix_settings,
     print_json,
     print_table,
+    say,
     ssm_client,
     warn_reveal,
     write_private,
@@ -64,7 +65,7 @@ def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool) -> No
         full, value, kind, env=str(settings.current_env), prefixes=prefixes, current=current
     )
     version = write.put(client, full, value, kind=kind, overwrite=overwrite)
-    click.echo(f"put {full} ({kind}, version {version})")
+    say(f"put {full} ({kind}, version {version})")
 
 
 @ssm.command("get")
@@ -88,7 +89,7 @@ def ssm_get(name: str, reveal: bool, output: str) -> None:
     if output == "json":
         print_json(row)
     else:
-        print_table(list(row), [list(row.values())])
+        print_table(list(row), [list(row.values())], revealed=list(row).index("value") if reveal else None)
 
 
 @ssm.command("delete")
@@ -98,7 +99,7 @@ def ssm_delete(name: str) -> None:
     """Delete one parameter (the last step of a key rotation removes model_signature_key_previous)."""
     full = write.absolute_name(name, active_prefix())
     write.delete(ssm_client(), full)
-    click.echo(f"deleted {full}")
+    say(f"deleted {full}")
 
 
 @ssm.command("list")
@@ -112,7 +113,7 @@ def ssm_list(output: str) -> None:
     for prefix in switch.prefixes_of(settings.instance):
         found = read.fetch(client, prefix, decrypt=False)
         if not found and not names.is_development(str(settings.current_env)):
-            click.echo(
+            say(
                 f"warning: no parameters under {prefix} in {client.meta.region_name}; check the prefix "
                 "(CLARITY_SSM_PREFIX) and the region (AWS_DEFAULT_REGION)",
                 err=True,
@@ -150,7 +151,7 @@ def _comparison(path: Path, *, strict: bool) -> _Comparison:
 def report_skipped(path: Path, skipped: list[file_formats.Skipped], *, strict: bool) -> None:
     """Every line or key not carried, with why, on stderr; with --strict, any of them is an error."""
     for entry in skipped:
-        click.echo(f"not carried: {entry.where}: {entry.reason}", err=True)
+        say(f"not carried: {entry.where}: {entry.reason}", err=True)
     if strict and skipped:
         raise ConfigurationError(
             f"{len(skipped)} line(s) or key(s) of {path} are not carried (listed above) and --strict is on; "
@@ -187,10 +188,10 @@ def ssm_push(file: Path, apply_changes: bool, kind: str | None, strict: bool, ou
     _warn_of_plaintext(changes)
     pending = [change for change in changes if change.action != "unchanged"]
     if not apply_changes:
-        click.echo(f"dry run: {len(pending)} to write; add --apply to write them", err=True)
+        say(f"dry run: {len(pending)} to write; add --apply to write them", err=True)
         return
     _apply(pending)
-    click.echo(f"applied: {len(pending)} written under {prefix}", err=True)
+    say(f"applied: {len(pending)} written under {prefix}", err=True)
 
 
 def _print_plan(changes: list[write.Change], output: str) -> None:
@@ -219,7 +220,7 @@ def _warn_of_plaintext(changes: list[write.Change]) -> None:
     """A SecureString retyped to String or StringList loses its encryption: say so for each."""
     for change in changes:
         if change.previous_kind == "SecureString" and change.kind != "SecureString":
-            click.echo(
+            say(
                 f"warning: {change.name} loses its encryption ({change.kind} is stored as plain text)",
                 err=True,
             )
@@ -263,7 +264,7 @@ def ssm_pull(file: Path, force: bool) -> None:
         sources = {entry.path: f"SSM parameter {entry.parameter.name}" for entry in entries}
         text = file_formats.settings_file_text(kind, values, str(settings.current_env).lower(), sources)
     write_private(file, text, replace=force)
-    click.echo(f"pulled {len(parameters)} parameters from {prefix} into {file}", err=True)
+    say(f"pulled {len(parameters)} parameters from {prefix} into {file}", err=True)
 
 
 @ssm.command("diff")
@@ -284,10 +285,10 @@ def ssm_diff(file: Path, strict: bool) -> None:
         ("only in the file", skipped.where) for skipped in compared.found.skipped if skipped.setting
     ]
     for action, name in differences:
-        click.echo(f"{action}: {name}")
+        say(f"{action}: {name}")
     if differences:
         sys.exit(1)
-    click.echo(f"{file} and {prefix} agree")
+    say(f"{file} and {prefix} agree")
 
 
 @ssm.command("label")
@@ -309,8 +310,8 @@ def ssm_label(label: str, apply_changes: bool, output: str) -> None:
     else:
         print_table(["parameter", "version"], [(row["name"], row["version"]) for row in rows])
     if not apply_changes:
-        click.echo(f"dry run: {len(rows)} to label {checked}; add --apply to label them", err=True)
+        say(f"dry run: {len(rows)} to label {checked}; add --apply to label them", err=True)
         return
     for found in current:
         write.label(client, found.name, found.version, checked)
-    click.echo(f"labelled: {len(rows)} parameters under {', '.join(prefixes)} as {checked}", err=True)
+    say(f"labelled: {len(rows)} parameters under {', '.join(prefixes)} as {checked}", err=True)

@@ -22,7 +22,7 @@ from dynaconf.loaders.base import SourceMetadata
 
 from clarity_settings import names
 from clarity_settings.contract import files, inbound
-from clarity_settings.contract.labels import shown_name
+from clarity_settings.contract.outbound import shown_name
 from clarity_settings.errors import ConfigurationError
 from clarity_settings.ssm import switch
 

@@ -19,7 +19,7 @@ from dynaconf.loaders.base import SourceMetadata
 
 from clarity_settings import data_values, local_files, names
 from clarity_settings.contract import inbound
-from clarity_settings.contract.labels import shown_name
+from clarity_settings.contract.outbound import shown_name
 
 log = logging.getLogger("clarity_settings")
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
 
-from clarity_settings.contract.labels import shown_name
+from clarity_settings.contract.outbound import shown_name
 from clarity_settings.errors import ConfigurationError
 
 _FILE_FLAGS: Final = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC

@@ -9,15 +9,17 @@ rule, never the value. Every sink of the package writes through these functions.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 from collections.abc import Mapping
-from typing import Final
-
-import yaml
+from typing import TYPE_CHECKING, Final
 
 from clarity_settings.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from yaml import SafeDumper, ScalarNode
 
 _CONTROL_CLASS: Final = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 CONTROL: Final = re.compile(f"[{_CONTROL_CLASS}]")
@@ -45,6 +47,22 @@ def escaped(text: str) -> str:
 def _spelled(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+SHOWN_CHARACTERS: Final = 80
+"""How much of a name a message shows: enough to find it, never a page of it."""
+
+
+def shown_name(name: str) -> str:
+    """A name someone else chose, as a message shows it: control characters spelled out, a long one cut.
+
+    A file name may hold a newline (forging a second log line) or an ESC sequence (rewriting the
+    terminal); spelled out, it is only text, in an exception as much as on a terminal.
+    """
+    shown = escaped(name)
+    return (
+        shown if len(shown) <= SHOWN_CHARACTERS else f"{shown[:SHOWN_CHARACTERS]}... ({len(name)} characters)"
+    )
 
 
 def for_terminal(text: str, *, terminal: bool) -> str:
@@ -133,21 +151,28 @@ def kubernetes_data(data: Mapping[str, str], *, kind: str) -> dict[str, str]:
     return {kubernetes_key(key, what=f"{kind} key"): value for key, value in data.items()}
 
 
-class _Dumper(yaml.SafeDumper):
-    """safe_dump's representers, with text of several lines as a literal block, as people write it."""
-
-
-def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    # NOTE: the emitter falls back to a quoted style whenever a block could not carry the text exactly.
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
-
-
-_Dumper.add_representer(str, _represent_text)
-
-
 def yaml_text(document: object) -> str:
     """One YAML document that a parser reads back exactly: ASCII only (the rest escaped), never folded."""
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=False, width=float("inf"))
+    import yaml  # only the exports write YAML: a service reading settings never imports it
+
+    return yaml.dump(document, Dumper=_dumper(), sort_keys=False, allow_unicode=False, width=float("inf"))
+
+
+@functools.cache
+def _dumper() -> type[SafeDumper]:
+    """safe_dump's representers, with text of several lines as a literal block, as people write it."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(str, _represent_text)
+    return Dumper
+
+
+def _represent_text(dumper: SafeDumper, value: str) -> ScalarNode:
+    # NOTE: the emitter falls back to a quoted style whenever a block could not carry the text exactly.
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
 
 def yaml_comment(text: str) -> str:

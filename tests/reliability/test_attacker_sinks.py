@@ -75,14 +75,14 @@ def sourced(text: str, workdir: Path) -> list[str]:
 
 
 def on_terminal(*args: str) -> str:
-    """The command's stdout as a terminal receives it: stdout is a pseudo-terminal."""
+    """The command's output as a terminal receives it: stdout and stderr are a pseudo-terminal."""
     leader, follower = pty.openpty()
     try:
         subprocess.run(
             [sys.executable, "-m", "clarity_settings", *args],
             env={**os.environ, "COLUMNS": "200"},
             stdout=follower,
-            stderr=subprocess.DEVNULL,
+            stderr=follower,
             timeout=120,
             check=False,
         )
@@ -282,6 +282,7 @@ def test_two_spellings_under_one_prefix_are_refused_naming_both(cli: Project, ss
     result = run("export", "--format", "csi-secret-provider")
     assert (result.exit_code, result.stderr) == (
         1,
-        f"error: SSM parameters {PREFIX}/MODEL_SIGNATURE_KEY and {PREFIX}/model_signature_key both map to "
+        f"error: SSM parameter {PREFIX}/MODEL_SIGNATURE_KEY and SSM parameter {PREFIX}/model_signature_key "
+        "both map to "
         "the setting MODEL_SIGNATURE_KEY; rename or delete one of them\n",
     )

@@ -181,7 +181,7 @@ def test_a_mounted_file_name_outside_ssm_characters_is_refused_and_shown_escaped
     (mounted_dir / name).write_text("value")
     message = refusal(project)
     assert "has characters in its name that SSM does not allow" in message
-    assert not any(character in message for character in "\n\x1b\u00e9")
+    assert not any(character in message for character in "\n\x1b")
 
 
 def test_a_name_nesting_past_fifteen_levels_is_refused(project: Project) -> None:

@@ -41,7 +41,10 @@ def load(
     ssm = context.reading_client()
     context.health.record_reading(reason, shown, ssm.meta.region_name)
     try:
-        read_by_prefix = [(prefix, _fetch(obj, ssm, prefix, key)) for prefix in prefixes]
+        # NOTE: a cold load (nothing read yet) waits out throttling, so a fleet restarting against the
+        # quota starts; a refresh fails fast and leaves the waiting to the refresher's own backoff.
+        patience = read.Patience() if context.health.last_success_at is None and key is None else None
+        read_by_prefix = [(prefix, _fetch(obj, ssm, prefix, key, patience)) for prefix in prefixes]
     except client.aws_errors() as error:
         code = client.error_code(error)
         context.health.record_failure(shown, code)
@@ -73,11 +76,13 @@ def _report_unencrypted(
                 record.record_unencrypted(parameter.name, parameter.type, ".".join(path))
 
 
-def _fetch(obj: Any, ssm: Any, prefix: str, key: str | None) -> list[read.Parameter]:
+def _fetch(
+    obj: Any, ssm: Any, prefix: str, key: str | None, patience: read.Patience | None
+) -> list[read.Parameter]:
     """The whole prefix for a load; for a fresh read of one key, that key's own parameters only."""
     label = switch.label_of(obj)
     if key is None:
-        return read.fetch(ssm, prefix, label=label)
+        return read.fetch(ssm, prefix, label=label, patience=patience)
     top = key.upper().split(".")[0]
     known = [
         source.identifier.rpartition(":")[0]

@@ -8,9 +8,11 @@ setting read fresh costs only its own parameters (fetch_setting).
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
@@ -26,6 +28,12 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm.type_defs import ParameterTypeDef
 
 PAGE_SIZE: Final = 10
+COLD_LOAD_PATIENCE_SECONDS: Final = 60.0
+"""How long a cold load waits out throttling before it fails (closed, outside development)."""
+FIRST_PAUSE_SECONDS: Final = 0.1
+MAX_PAUSE_SECONDS: Final = 5.0
+RETRIED_CODES: Final = frozenset({"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"})
+"""SSM's answers for "over the request rate": botocore already retries server errors on its own."""
 SOURCE: Final = "ssm"
 """The loader id SSM values are recorded under (dynaconf's loaded_by_loaders)."""
 
@@ -55,18 +63,69 @@ class Entry:
 
 
 def fetch(
-    client: SSMClient, prefix: str, *, decrypt: bool = True, label: str | None = None
+    client: SSMClient,
+    prefix: str,
+    *,
+    decrypt: bool = True,
+    label: str | None = None,
+    patience: Patience | None = None,
 ) -> list[Parameter]:
-    """Every parameter under prefix (with label, the versions carrying it), all pages or an exception."""
-    filters = [{"Key": "Label", "Option": "Equals", "Values": [label]}] if label else []
-    pages = client.get_paginator("get_parameters_by_path").paginate(
-        Path=prefix,
-        Recursive=True,
-        WithDecryption=decrypt,
-        ParameterFilters=filters,  # type: ignore[arg-type]
-        PaginationConfig={"PageSize": PAGE_SIZE},
-    )
-    return [_parameter(item, decrypt=decrypt) for page in pages for item in page["Parameters"]]
+    """Every parameter under prefix (with label, the versions carrying it), all pages or an exception.
+
+    With patience, a page that SSM throttles is asked for again after a jittered backoff, resuming
+    where the read stopped, until patience runs out; without it, the first failure is the answer.
+    """
+    request: dict[str, Any] = {
+        "Path": prefix,
+        "Recursive": True,
+        "WithDecryption": decrypt,
+        "MaxResults": PAGE_SIZE,
+        "ParameterFilters": [{"Key": "Label", "Option": "Equals", "Values": [label]}] if label else [],
+    }
+    found: list[Parameter] = []
+    while True:
+        page = _page(client, request, patience)
+        found += [_parameter(item, decrypt=decrypt) for item in page["Parameters"]]
+        if not page.get("NextToken"):
+            return found
+        request["NextToken"] = page["NextToken"]
+
+
+def _page(client: SSMClient, request: dict[str, Any], patience: Patience | None) -> Any:
+    """One page; a throttled or failed-on-the-server one again while patience allows."""
+    attempt = 0
+    while True:
+        try:
+            return client.get_parameters_by_path(**request)
+        except aws_errors() as error:
+            attempt += 1
+            pause = None if patience is None else patience.pause(error_code(error), attempt)
+            if pause is None:
+                raise
+            time.sleep(pause)
+
+
+@dataclass
+class Patience:
+    """How long a cold load rides out throttling: full-jitter exponential backoff, within one deadline.
+
+    AWS's advice for a throttled request is to wait a random time up to a doubling cap and ask again;
+    a fleet restarting against the account's 40 requests a second then spreads out instead of failing
+    closed. Only throttling is waited out: a denied request or a dead endpoint fails at once.
+    """
+
+    seconds: float = COLD_LOAD_PATIENCE_SECONDS
+    rng: random.Random = field(default_factory=random.Random)
+    started: float = field(default_factory=time.monotonic)
+
+    def pause(self, code: str, attempt: int) -> float | None:
+        """Seconds to wait before asking again, or None: not worth waiting for, or no time left."""
+        if code not in RETRIED_CODES:
+            return None
+        cap = min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2.0 ** (attempt - 1))
+        pause = self.rng.uniform(0, cap)
+        left = self.started + self.seconds - time.monotonic()
+        return pause if pause < left else None
 
 
 def fetch_named(client: SSMClient, names: list[str], *, label: str | None = None) -> list[Parameter]:

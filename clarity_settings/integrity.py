@@ -199,12 +199,10 @@ def _hash_fd(
     """SHA-256 and length of fd's bytes (read no further once past stop_past); copy_to gets what is hashed."""
     digest = hashlib.sha256()
     total = 0
-    with closing(_chunks(fd)) as chunks:
+    with closing(_chunks(fd, copy_to)) as chunks:
         for chunk in chunks:
             digest.update(chunk)
             total += len(chunk)
-            if copy_to is not None:
-                copy_to(chunk)
             if on_progress is not None:
                 on_progress(len(chunk))
             if stop_past is not None and total > stop_past:
@@ -212,38 +210,42 @@ def _hash_fd(
     return digest.hexdigest(), total
 
 
-def _chunks(fd: int) -> Generator[memoryview, None, None]:
+def _chunks(fd: int, copy_to: Sink | None = None) -> Generator[memoryview, None, None]:
     """fd's bytes a chunk at a time, a thread of its own reading the next chunk while the caller hashes.
 
     Copying from the page cache costs about a sixth of hashing; overlapped with it, a warm file hashes
     at in-memory speed. (Mapping the file would avoid the copy, but a file truncated under a mapping
-    kills the process with SIGBUS instead of failing the check.) Close the generator before fd.
+    kills the process with SIGBUS instead of failing the check.) The same thread hands each chunk to
+    copy_to, so a private copy is written while the caller hashes. Close the generator before fd.
     """
     free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-    full: queue.SimpleQueue[tuple[bytearray, int] | OSError] = queue.SimpleQueue()
+    full: queue.SimpleQueue[tuple[bytearray, int] | BaseException] = queue.SimpleQueue()
     for _ in range(READ_AHEAD):
         free.put(bytearray(CHUNK_SIZE))
     stop = threading.Event()
 
     def read() -> None:
-        while not stop.is_set():
-            buffer = free.get()
-            try:
+        try:
+            while not stop.is_set():
+                buffer = free.get()
                 count = os.readv(fd, [buffer])
-            except OSError as error:
-                full.put(error)
-                return
-            full.put((buffer, count))
-            if count == 0:
-                return
+                if count and copy_to is not None:
+                    # NOTE: a buffer stays as it was read until the caller has hashed it and given it
+                    # back, so copy_to gets exactly the bytes the caller hashes, while it hashes the last.
+                    copy_to(memoryview(buffer)[:count])
+                full.put((buffer, count))
+                if count == 0:
+                    return
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, which raises it
+            full.put(error)
 
     reader = threading.Thread(target=read, name="clarity-hash-read", daemon=True)
     reader.start()
     try:
-        while not isinstance(item := full.get(), OSError) and item[1]:
+        while not isinstance(item := full.get(), BaseException) and item[1]:
             yield memoryview(item[0])[: item[1]]
             free.put(item[0])
-        if isinstance(item, OSError):
+        if isinstance(item, BaseException):
             raise item
     finally:
         stop.set()

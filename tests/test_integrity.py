@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -338,6 +339,15 @@ def test_over_the_real_in_memory_limit_a_write_after_open_never_reaches_the_read
     with verified.open() as stream:
         write_in_place(path, IN_MEMORY_LIMIT - 7)
         assert stream.read() == content
+
+
+def test_a_full_temporary_directory_refuses_the_copy_instead_of_handing_out_part_of_it(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, verified = large_model(project, tmp_path / "large.h5", 2 * MiB)
+    monkeypatch.setattr(tempfile, "TemporaryFile", functools.partial(Path("/dev/full").open, "w+b"))
+    with pytest.raises(ModelIntegrityError, match=r"cannot be copied \(No space left on device\)"):
+        verified.open()
 
 
 def test_open_streaming_hands_out_bytes_before_it_refuses_a_change_it_is_named_for(

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clarity_settings import ModelIntegrityError, SecretsManager, VerifiedModel, integrity, verify_model
-from clarity_settings.integrity import CHUNK_SIZE, signed_checksum
+from clarity_settings.integrity import CHUNK_SIZE, Sink, signed_checksum
 from tests.conftest import MODEL_KEY, Project, manager_for, write_in_place
 from tests.reliability.conftest import record
 
@@ -129,8 +129,8 @@ def attacked_while_copying(attack: Callable[[], None], before_chunk: int) -> Ite
     real_chunks = integrity._chunks
     handed_on: list[int] = []
 
-    def chunks(fd: int) -> Generator[memoryview, None, None]:
-        with closing(real_chunks(fd)) as inner:
+    def chunks(fd: int, copy_to: Sink | None = None) -> Generator[memoryview, None, None]:
+        with closing(real_chunks(fd, copy_to)) as inner:
             for number, chunk in enumerate(inner):
                 if number == before_chunk:
                     attack()

@@ -16,6 +16,7 @@ import logging
 import os
 import queue
 import stat
+import tempfile
 import threading
 from collections.abc import Callable, Generator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,8 @@ MODEL_FILES: Final = {
 PathLike = str | os.PathLike[str]
 Progress = Callable[[int], None]
 """Told how many more bytes were hashed, for a progress bar."""
+Sink = Callable[[memoryview], object]
+"""Given each chunk exactly as it was hashed: how the bytes handed out are the bytes checked."""
 
 
 @dataclass(frozen=True)
@@ -79,29 +82,73 @@ class VerifiedModel:
     _identity: _Identity | None = field(default=None, repr=False, compare=False)
 
     def read_bytes(self) -> bytes:
-        """Exactly the verified bytes: kept from the check, or re-read and re-hashed for large files."""
+        """Exactly the verified bytes: kept from the check, or read again into memory and re-hashed first."""
         if self._content is not None:
             return self._content
-        with self.open() as stream:
-            return stream.read()
+        copy = io.BytesIO()
+        self._copy_verified(copy.write)
+        return copy.getvalue()
 
     def open(self) -> BinaryIO:
-        """A binary stream of exactly the verified bytes; a large file is re-hashed as it is read."""
+        """A stream of exactly the verified bytes, none handed out before all of them matched again.
+
+        A large file is copied into an unnamed temporary file that only this process holds (it needs
+        the file's length free in TMPDIR), hashing exactly the bytes copied, and the stream reads that
+        copy: a change to the model file cannot reach it. The copy is gone when the stream is closed.
+        """
         if self._content is not None:
             return io.BytesIO(self._content)
-        return io.BufferedReader(_RehashingReader(self), buffer_size=CHUNK_SIZE)
+        with tempfile.TemporaryFile() as copy:
+            self._copy_verified(copy.write)
+            copy.seek(0)
+            # NOTE: a read-only stream of its own over the same unnamed file, so the caller cannot
+            # write into the verified bytes; the file is gone once this stream is closed too.
+            return os.fdopen(os.dup(copy.fileno()), "rb", buffering=CHUNK_SIZE)
+
+    def open_streaming(self) -> BinaryIO:
+        """Bytes as they are read again, uncopied: ModelIntegrityError can come after bytes were handed out.
+
+        Only for a consumer that can throw away what it was given: a large file is re-hashed while it
+        is read, and a change is refused once the verified length has been read, before that last
+        chunk is handed on but after every earlier one was.
+        """
+        if self._content is not None:
+            return io.BytesIO(self._content)
+        return io.BufferedReader(_RehashingReader(self, self._reopen()), buffer_size=CHUNK_SIZE)
+
+    def _reopen(self) -> int:
+        """The file again, refused at once if its identity shows it changed since the check."""
+        fd = _open_regular(self.path)
+        if self._identity is not None and _Identity.of(os.fstat(fd)) != self._identity:
+            os.close(fd)
+            raise _changed(self.path)
+        return fd
+
+    def _copy_verified(self, sink: Sink) -> None:
+        """Read the file again into sink, hashing exactly what sink gets; raise unless those are verified."""
+        fd = self._reopen()
+        try:
+            digest, length = _hash_fd(fd, copy_to=sink, stop_past=self.length)
+        except OSError as error:
+            raise ModelIntegrityError(f"{self.path} cannot be copied ({error.strerror})") from None
+        finally:
+            os.close(fd)
+        if length != self.length or not hmac.compare_digest(digest, self.sha256):
+            raise _changed(self.path)
+
+
+def _changed(path: Path) -> ModelIntegrityError:
+    """The one refusal for a file that is no longer the one verified, however it was found out."""
+    return ModelIntegrityError(f"{path} changed after it was verified; verify it again")
 
 
 class _RehashingReader(io.RawIOBase):
-    """Reads a large verified file again, refusing it once the verified length is read if it differs."""
+    """open_streaming's reader: re-hashes the file as it reads it, refusing it at the verified length."""
 
-    def __init__(self, model: VerifiedModel) -> None:
+    def __init__(self, model: VerifiedModel, fd: int) -> None:
         super().__init__()
         self._model = model
-        self._fd = _open_regular(model.path)
-        if model._identity is not None and _Identity.of(os.fstat(self._fd)) != model._identity:
-            os.close(self._fd)
-            raise ModelIntegrityError(f"{model.path} changed after it was verified; verify it again")
+        self._fd = fd
         self._hash = hashlib.sha256()
         self._read = 0
 
@@ -117,15 +164,16 @@ class _RehashingReader(io.RawIOBase):
         wrong_length = self._read > self._model.length or (count == 0 and self._read < self._model.length)
         complete = count and self._read == self._model.length
         if wrong_length or (complete and not hmac.compare_digest(self._hash.hexdigest(), self._model.sha256)):
-            self._refuse()
+            raise _changed(self._model.path)
         return count
 
-    def _refuse(self) -> None:
-        raise ModelIntegrityError(f"{self._model.path} changed after it was verified; verify it again")
-
     def close(self) -> None:
-        if not self.closed:
-            os.close(self._fd)
+        # NOTE: close can run more than once, the last time from IOBase's finalizer (whose errors Python
+        # 3.13 reports); taking the descriptor first closes it exactly once, never a number the system
+        # has since given to another file.
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
         super().close()
 
 
@@ -145,54 +193,59 @@ def _open_regular(path: Path) -> int:
     return fd
 
 
-def _hash_fd(fd: int, keep: bool, on_progress: Progress | None = None) -> tuple[str, bytes | None, int]:
-    """SHA-256 of everything fd holds; the bytes too when keep is true."""
+def _hash_fd(
+    fd: int, *, copy_to: Sink | None = None, stop_past: int | None = None, on_progress: Progress | None = None
+) -> tuple[str, int]:
+    """SHA-256 and length of fd's bytes (read no further once past stop_past); copy_to gets what is hashed."""
     digest = hashlib.sha256()
-    kept = bytearray() if keep else None
     total = 0
-    with closing(_chunks(fd)) as chunks:
+    with closing(_chunks(fd, copy_to)) as chunks:
         for chunk in chunks:
             digest.update(chunk)
             total += len(chunk)
-            if kept is not None:
-                kept += chunk
             if on_progress is not None:
                 on_progress(len(chunk))
-    return digest.hexdigest(), None if kept is None else bytes(kept), total
+            if stop_past is not None and total > stop_past:
+                break
+    return digest.hexdigest(), total
 
 
-def _chunks(fd: int) -> Generator[memoryview, None, None]:
+def _chunks(fd: int, copy_to: Sink | None = None) -> Generator[memoryview, None, None]:
     """fd's bytes a chunk at a time, a thread of its own reading the next chunk while the caller hashes.
 
     Copying from the page cache costs about a sixth of hashing; overlapped with it, a warm file hashes
     at in-memory speed. (Mapping the file would avoid the copy, but a file truncated under a mapping
-    kills the process with SIGBUS instead of failing the check.) Close the generator before fd.
+    kills the process with SIGBUS instead of failing the check.) The same thread hands each chunk to
+    copy_to, so a private copy is written while the caller hashes. Close the generator before fd.
     """
     free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-    full: queue.SimpleQueue[tuple[bytearray, int] | OSError] = queue.SimpleQueue()
+    full: queue.SimpleQueue[tuple[bytearray, int] | BaseException] = queue.SimpleQueue()
     for _ in range(READ_AHEAD):
         free.put(bytearray(CHUNK_SIZE))
     stop = threading.Event()
 
     def read() -> None:
-        while not stop.is_set():
-            buffer = free.get()
-            try:
+        try:
+            while not stop.is_set():
+                buffer = free.get()
                 count = os.readv(fd, [buffer])
-            except OSError as error:
-                full.put(error)
-                return
-            full.put((buffer, count))
-            if count == 0:
-                return
+                if count and copy_to is not None:
+                    # NOTE: a buffer stays as it was read until the caller has hashed it and given it
+                    # back, so copy_to gets exactly the bytes the caller hashes, while it hashes the last.
+                    copy_to(memoryview(buffer)[:count])
+                full.put((buffer, count))
+                if count == 0:
+                    return
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, which raises it
+            full.put(error)
 
     reader = threading.Thread(target=read, name="clarity-hash-read", daemon=True)
     reader.start()
     try:
-        while not isinstance(item := full.get(), OSError) and item[1]:
+        while not isinstance(item := full.get(), BaseException) and item[1]:
             yield memoryview(item[0])[: item[1]]
             free.put(item[0])
-        if isinstance(item, OSError):
+        if isinstance(item, BaseException):
             raise item
     finally:
         stop.set()
@@ -204,7 +257,7 @@ def sha256_file(path: PathLike, *, on_progress: Progress | None = None) -> str:
     """Lowercase hex SHA-256 of a regular file, in constant memory."""
     fd = _open_regular(Path(path))
     try:
-        return _hash_fd(fd, keep=False, on_progress=on_progress)[0]
+        return _hash_fd(fd, on_progress=on_progress)[0]
     except OSError as error:
         raise ModelIntegrityError(f"{path} cannot be read ({error.strerror})") from None
     finally:
@@ -263,9 +316,8 @@ def verify_model(
     fd = _open_regular(model_path)
     try:
         identity = _Identity.of(os.fstat(fd))
-        digest, content, length = _hash_fd(
-            fd, keep=identity.length <= in_memory_limit, on_progress=on_progress
-        )
+        kept = io.BytesIO() if identity.length <= in_memory_limit else None
+        digest, length = _hash_fd(fd, copy_to=None if kept is None else kept.write, on_progress=on_progress)
     except OSError as error:
         raise ModelIntegrityError(f"{model_path} cannot be read ({error.strerror})") from None
     finally:
@@ -284,6 +336,7 @@ def verify_model(
             f"model {size} at {model_path} does not match its signed checksum "
             f"(expected {expected[:SHOWN_HEX]}..., computed {actual[:SHOWN_HEX]}...); do not load it"
         )
+    content = None if kept is None else kept.getvalue()
     return VerifiedModel(model_path, size, digest, length, matched, content, identity)
 
 

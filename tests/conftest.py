@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from mypy_boto3_ssm import SSMClient
 
-from clarity_settings import create_settings, local_files, refresher
+from clarity_settings import SecretsManager, create_settings, local_files, refresher
 from clarity_settings.names import MODEL_SIZES
 from clarity_settings.ssm import local
 from clarity_settings.ssm.local import LocalSsm
@@ -160,6 +160,33 @@ class Project:
         }
         options.update(overrides)
         return create_settings(**options)
+
+
+MODEL_KEY = "current-signature-key-" + "k" * 20
+"""The signature key model checksums are signed with in tests."""
+
+
+def manager_for(
+    project: Project, checksums: dict[str, str], *, key: str = MODEL_KEY, previous: str | None = None
+) -> SecretsManager:
+    """A manager whose model secrets come from the environment, SSM off."""
+    os.environ.update(
+        {
+            "CLARITY_USE_SSM": "false",
+            "MODEL_SIGNATURE_KEY": key,
+            "EXPECTED_MODEL_CHECKSUMS": json.dumps(checksums),
+        }
+    )
+    if previous is not None:
+        os.environ["MODEL_SIGNATURE_KEY_PREVIOUS"] = previous
+    return SecretsManager(settings=project.settings())
+
+
+def write_in_place(path: Path, offset: int, data: bytes = b"tampered") -> None:
+    """The attacker writes into the model file itself: same inode, same length."""
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        handle.write(data)
 
 
 @pytest.fixture

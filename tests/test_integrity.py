@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
+import io
 import logging
 import os
 import tempfile
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 from hypothesis import given
@@ -16,7 +19,9 @@ from hypothesis import strategies as st
 
 from clarity_settings import ModelIntegrityError, ModelSetIntegrityError, SecretsManager
 from clarity_settings.integrity import (
+    IN_MEMORY_LIMIT,
     MODEL_FILES,
+    VerifiedModel,
     expected_checksums,
     expected_checksums_json,
     sha256_file,
@@ -25,9 +30,9 @@ from clarity_settings.integrity import (
     verify_model,
     verify_models,
 )
-from tests.conftest import Project
+from tests.conftest import MODEL_KEY as KEY
+from tests.conftest import Project, manager_for, write_in_place
 
-KEY = "current-signature-key-" + "k" * 20
 OLD_KEY = "previous-signature-key-" + "p" * 20
 MiB = 1 << 20
 
@@ -40,22 +45,6 @@ def model_dir(tmp_path: Path) -> Path:
     for n, name in enumerate(MODEL_FILES.values(), start=1):
         (directory / name).write_bytes(os.urandom(1000 * n) + name.encode())
     return directory
-
-
-def manager_for(
-    project: Project, checksums: dict[str, str], *, key: str = KEY, previous: str | None = None
-) -> SecretsManager:
-    """A manager whose secrets come from the environment, SSM off."""
-    os.environ.update(
-        {
-            "CLARITY_USE_SSM": "false",
-            "MODEL_SIGNATURE_KEY": key,
-            "EXPECTED_MODEL_CHECKSUMS": json.dumps(checksums),
-        }
-    )
-    if previous is not None:
-        os.environ["MODEL_SIGNATURE_KEY_PREVIOUS"] = previous
-    return SecretsManager(settings=project.settings())
 
 
 def path_of(model_dir: Path, size: str) -> Path:
@@ -275,76 +264,126 @@ def test_no_signature_key_is_refused(project: Project, model_dir: Path) -> None:
         verify_model(path_of(model_dir, "small"), "small", manager=manager)
 
 
-def test_a_large_file_is_streamed_and_rehashed_instead_of_held(
-    manager: SecretsManager, project: Project, tmp_path: Path
-) -> None:
-    path = tmp_path / "large.h5"
-    content = os.urandom(3 * MiB + 5)
+def large_model(
+    project: Project, path: Path, length: int, *, limit: int = MiB
+) -> tuple[bytes, VerifiedModel]:
+    """A random file over the in-memory limit (lowered through verify_model's keyword), signed, verified."""
+    content = os.urandom(length)
     path.write_bytes(content)
     manager = manager_for(project, {"large": signed_checksum(path, KEY)})
-    verified = verify_model(path, "large", manager=manager, in_memory_limit=MiB)
-    assert verified.read_bytes() == content
+    return content, verify_model(path, "large", manager=manager, in_memory_limit=limit)
+
+
+READERS: dict[str, Callable[[VerifiedModel], bytes]] = {
+    "read_bytes": VerifiedModel.read_bytes,
+    "open": lambda model: model.open().read(),
+    "open_streaming": lambda model: model.open_streaming().read(),
+}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_large_file_is_handed_over_whole_without_being_held(
+    project: Project, tmp_path: Path, reader: str
+) -> None:
+    content, verified = large_model(project, tmp_path / "large.h5", 3 * MiB + 5)
+    assert READERS[reader](verified) == content
+
+
+def test_a_large_file_can_be_read_from_its_private_copy_a_piece_at_a_time(
+    project: Project, tmp_path: Path
+) -> None:
+    content, verified = large_model(project, tmp_path / "large.h5", 3 * MiB + 5)
     with verified.open() as stream:
-        assert stream.read(10) == content[:10]
-        assert stream.read() == content[10:]
+        assert [stream.read(10), stream.read()] == [content[:10], content[10:]]
 
 
-def test_a_streamed_file_replaced_after_verification_is_refused(project: Project, tmp_path: Path) -> None:
+@pytest.mark.parametrize("reader", READERS)
+def test_a_large_file_replaced_after_verification_is_refused_before_any_byte(
+    project: Project, tmp_path: Path, reader: str
+) -> None:
     path = tmp_path / "large.h5"
-    path.write_bytes(os.urandom(2 * MiB))
-    manager = manager_for(project, {"large": signed_checksum(path, KEY)})
-    verified = verify_model(path, "large", manager=manager, in_memory_limit=MiB)
+    _, verified = large_model(project, path, 2 * MiB)
     replacement = tmp_path / "evil.h5"
     replacement.write_bytes(os.urandom(2 * MiB))
     replacement.replace(path)
     with pytest.raises(ModelIntegrityError, match="changed after it was verified"):
-        verified.read_bytes()
+        READERS[reader](verified)
 
 
 def test_a_file_rewritten_in_place_with_its_mtime_put_back_is_refused_on_open_by_its_ctime(
     project: Project, tmp_path: Path
 ) -> None:
     path = tmp_path / "large.h5"
-    content = bytearray(os.urandom(2 * MiB))
-    path.write_bytes(bytes(content))
-    manager = manager_for(project, {"large": signed_checksum(path, KEY)})
-    verified = verify_model(path, "large", manager=manager, in_memory_limit=MiB)
+    _, verified = large_model(project, path, 2 * MiB)
     stamp = path.stat()
-    content[MiB] ^= 0xFF
-    with path.open("r+b") as handle:
-        handle.write(bytes(content))
+    write_in_place(path, MiB)
     os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
     with pytest.raises(ModelIntegrityError, match="changed after it was verified"):
         verified.open()
 
 
-def test_bytes_changed_while_streaming_are_refused_once_the_verified_length_is_read(
+def test_bytes_written_after_open_never_reach_the_reader(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "large.h5"
+    content, verified = large_model(project, path, 3 * MiB)
+    with verified.open() as stream:
+        first = stream.read(MiB)
+        write_in_place(path, 2 * MiB)
+        assert first + stream.read() == content
+
+
+def test_over_the_real_in_memory_limit_a_write_after_open_never_reaches_the_reader(
+    project: Project, tmp_path: Path
+) -> None:
+    path = tmp_path / "large.h5"
+    content, verified = large_model(project, path, IN_MEMORY_LIMIT + 1, limit=IN_MEMORY_LIMIT)
+    with verified.open() as stream:
+        write_in_place(path, IN_MEMORY_LIMIT - 7)
+        assert stream.read() == content
+
+
+def test_a_full_temporary_directory_refuses_the_copy_instead_of_handing_out_part_of_it(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, verified = large_model(project, tmp_path / "large.h5", 2 * MiB)
+    monkeypatch.setattr(tempfile, "TemporaryFile", functools.partial(Path("/dev/full").open, "w+b"))
+    with pytest.raises(ModelIntegrityError, match=r"cannot be copied \(No space left on device\)"):
+        verified.open()
+
+
+def test_open_streaming_hands_out_bytes_before_it_refuses_a_change_it_is_named_for(
     project: Project, tmp_path: Path
 ) -> None:
     path = tmp_path / "large.h5"
     length = 3 * MiB
-    path.write_bytes(os.urandom(length))
-    manager = manager_for(project, {"large": signed_checksum(path, KEY)})
-    verified = verify_model(path, "large", manager=manager, in_memory_limit=MiB)
-    with verified.open() as stream:
-        assert len(stream.read(MiB)) == MiB
-        with path.open("r+b") as handle:
-            handle.seek(2 * MiB)
-            handle.write(b"tampered")
+    content, verified = large_model(project, path, length)
+    with verified.open_streaming() as stream:
+        handed_out = stream.read(MiB)
+        write_in_place(path, 2 * MiB)
         with pytest.raises(ModelIntegrityError, match="changed after it was verified"):
             stream.read(length - MiB)
+    assert handed_out == content[:MiB]
 
 
-def test_bytes_appended_while_streaming_are_refused(project: Project, tmp_path: Path) -> None:
+def test_open_streaming_refuses_bytes_appended_while_it_reads(project: Project, tmp_path: Path) -> None:
     path = tmp_path / "large.h5"
-    path.write_bytes(os.urandom(2 * MiB))
-    manager = manager_for(project, {"large": signed_checksum(path, KEY)})
-    verified = verify_model(path, "large", manager=manager, in_memory_limit=MiB)
-    with verified.open() as stream:
+    _, verified = large_model(project, path, 2 * MiB)
+    with verified.open_streaming() as stream:
         with path.open("ab") as handle:
             handle.write(b"extra")
         with pytest.raises(ModelIntegrityError, match="changed after it was verified"):
             stream.read()
+
+
+def test_closing_a_streaming_reader_again_leaves_a_reused_descriptor_open(
+    project: Project, tmp_path: Path
+) -> None:
+    path = tmp_path / "large.h5"
+    content, verified = large_model(project, path, 2 * MiB)
+    raw = cast(io.BufferedReader, verified.open_streaming()).raw
+    raw.close()
+    with path.open("rb") as other:
+        raw.close()
+        assert other.read() == content
 
 
 def test_verify_models_checks_a_directory_in_parallel(manager: SecretsManager, model_dir: Path) -> None:

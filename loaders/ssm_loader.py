@@ -41,9 +41,11 @@ def load(
     ssm = context.reading_client()
     context.health.record_reading(reason, shown, ssm.meta.region_name)
     try:
-        # NOTE: a cold load (nothing read yet) waits out throttling, so a fleet restarting against the
-        # quota starts; a refresh fails fast and leaves the waiting to the refresher's own backoff.
-        patience = read.Patience() if context.health.last_success_at is None and key is None else None
+        # NOTE: a cold load (nothing read yet) outside development waits out throttling, so a fleet
+        # restarting against the quota starts instead of failing closed; development falls back to
+        # its other layers at once, and a refresh leaves the waiting to the refresher's own backoff.
+        cold = context.health.last_success_at is None and key is None
+        patience = read.Patience() if cold and not names.is_development(env_name) else None
         read_by_prefix = [(prefix, _fetch(obj, ssm, prefix, key, patience)) for prefix in prefixes]
     except client.aws_errors() as error:
         code = client.error_code(error)

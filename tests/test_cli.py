@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from clarity_settings.cli import main
 from clarity_settings.cli.models import PROGRESS_THRESHOLD, hashing_progress
 from clarity_settings.integrity import MODEL_FILES, expected_checksums
+from clarity_settings.names import MODEL_SIZES
 from tests.conftest import PREFIX, Project, Ssm
 from tests.ssm_proxy import ACCESS_DENIED
 
@@ -191,12 +192,12 @@ def test_check_all_envs_fails_when_two_environments_share_a_key(cli: Project, ss
         "settings.toml", '[default]\ncolour = "blue"\n[staging]\nworkers = 2\n[production]\nworkers = 8\n'
     )
     staging_key, production_key = "first-key-" + "s" * 30, "other-key-" + "p" * 30
-    ssm_with_secret.put("/clarity/staging/model_signature_key", staging_key)
-    ssm_with_secret.put("/clarity/production/model_signature_key", production_key)
+    publish_environment(ssm_with_secret, "staging", staging_key)
+    publish_environment(ssm_with_secret, "production", production_key)
     distinct = run("check", "--all-envs")
     assert (distinct.exit_code, distinct.stdout) == (
         0,
-        "ok: each environment has its own keys (development, production, staging)\n",
+        "ok: every environment passes its checks and has its own keys (development, production, staging)\n",
     )
     ssm_with_secret.put("/clarity/production/model_signature_key_previous", staging_key)
     shared = run("check", "--all-envs")
@@ -213,14 +214,33 @@ def test_check_all_envs_compares_the_guides_environments_without_a_settings_file
     cli: Project, ssm_with_secret: Ssm
 ) -> None:
     key = "one-key-for-two-" + "k" * 30
-    ssm_with_secret.put("/clarity/staging/model_signature_key", key)
-    ssm_with_secret.put("/clarity/production/model_signature_key", key)
+    publish_environment(ssm_with_secret, "staging", key)
+    publish_environment(ssm_with_secret, "production", key)
     shared = run("check", "--all-envs")
     assert (shared.exit_code, shared.stdout) == (
         1,
         "shared: production MODEL_SIGNATURE_KEY and staging MODEL_SIGNATURE_KEY are the same key: give each "
         "environment its own\n",
     )
+
+
+def test_check_all_envs_fails_naming_an_environment_that_breaks_its_rules(
+    cli: Project, ssm_with_secret: Ssm
+) -> None:
+    publish_environment(ssm_with_secret, "production", "production-key-" + "p" * 30)
+    result = run("check", "--all-envs")
+    assert (result.exit_code, result.stdout.splitlines()[0]) == (
+        1,
+        "staging: invalid: MODEL_SIGNATURE_KEY is required in staging: set the SSM parameter "
+        "/clarity/staging/model_signature_key or the environment variable MODEL_SIGNATURE_KEY; SSM was on "
+        "(USE_SSM (CLARITY_USE_SSM) is true) and /clarity/staging in us-east-1 held 0 parameter(s)",
+    )
+
+
+def publish_environment(ssm: Ssm, env: str, key: str) -> None:
+    """A complete set of the guide's secrets under an environment's prefix: the key and valid checksums."""
+    ssm.put(f"/clarity/{env}/model_signature_key", key)
+    ssm.put(f"/clarity/{env}/expected_model_checksums", json.dumps(dict.fromkeys(MODEL_SIZES, "a" * 64)))
 
 
 def test_a_ttl_no_service_could_use_fails_show_too(cli: Project) -> None:
@@ -488,6 +508,22 @@ def test_models_sign_publish_and_verify(cli: Project, ssm_with_secret: Ssm, mode
     assert failed.exit_code == 1
     assert "does not match its signed checksum" in json.loads(failed.stdout)[0]["status"]
     assert_no_secret(failed, KEY)
+
+
+def test_check_and_models_verify_agree_on_a_key_that_no_longer_verifies(
+    cli: Project, ssm_with_secret: Ssm, model_dir: Path
+) -> None:
+    ssm_with_secret.put(f"{PREFIX}/model_signature_key", KEY)
+    run("models", "publish", str(model_dir))
+    os.environ["CLARITY_MODEL_DIR"] = str(model_dir)
+    assert run("check").exit_code == 0
+    ssm_with_secret.put(f"{PREFIX}/model_signature_key", "rotated-without-previous-" + KEY)
+    checked = run("check")
+    assert (checked.exit_code, checked.stdout.splitlines()[0].partition(" (expected")[0]) == (
+        1,
+        f"invalid: model small at {model_dir / MODEL_FILES['small']} does not match its signed checksum",
+    )
+    assert run("models", "verify").exit_code == 1
 
 
 @pytest.mark.parametrize("command", ["sign", "publish", "verify"])

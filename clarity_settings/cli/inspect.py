@@ -23,7 +23,12 @@ from clarity_settings.cli.common import (
     say,
     warn_reveal,
 )
-from clarity_settings.errors import ConfigurationError
+from clarity_settings.errors import (
+    ClaritySettingsError,
+    ConfigurationError,
+    ModelIntegrityError,
+    ModelSetIntegrityError,
+)
 from clarity_settings.secrets_manager import SecretsManager
 from clarity_settings.ssm.health import Status
 
@@ -93,9 +98,32 @@ def _ssm_summary(health: dict[str, Any]) -> str:
 
 
 def run_check(settings: Any) -> CheckReport:
-    """Run every validator (collecting all failures) and a probing health check."""
+    """Run every validator (collecting all failures), the model files' check and a probing health check."""
     problems = [str(error) for error in settings.validators.validate_all(raise_error=False)]
+    if not problems:
+        problems = model_problems(settings)
     return CheckReport(problems, SecretsManager(settings=settings).health_check(probe=True))
+
+
+def model_problems(settings: Any) -> list[str]:
+    """Where MODEL_DIR names the model files, each one that does not verify: what `models verify` says.
+
+    A rotated key that no longer verifies the published checksums then fails `check` as it fails
+    every model load; without MODEL_DIR, or without model files there, nothing is hashed.
+    """
+    from clarity_settings import integrity  # hashing is imported only when model files are checked
+
+    directory = settings.get(names.MODEL_DIR)
+    if not directory:
+        return []
+    paths = {size: path for size, path in integrity.model_paths(str(directory)).items() if path.exists()}
+    if not paths:
+        return []
+    try:
+        integrity.verify_models(paths, manager=SecretsManager(settings=settings))
+    except ModelSetIntegrityError as error:
+        return [str(result) for result in error.results.values() if isinstance(result, ModelIntegrityError)]
+    return []
 
 
 @click.command()
@@ -152,7 +180,7 @@ def _wanted_rows(
 @click.option(
     "--all-envs",
     is_flag=True,
-    help="Load every environment of the settings files side by side; fail if two share a signature key.",
+    help="Check every environment of the settings files; fail if any breaks a rule or two share a key.",
 )
 @env_option
 @format_option
@@ -171,29 +199,55 @@ def check(output: str, all_envs: bool) -> None:
 
 
 def _check_environments(output: str) -> None:
-    """Exit 1 when two environments share a MODEL_SIGNATURE_KEY or MODEL_SIGNATURE_KEY_PREVIOUS, else 0."""
+    """Each environment's own check, then keys shared between environments: exit as the worst one does.
+
+    Exit 2 when SSM is unreachable for an environment, 1 when any environment breaks a rule or two
+    share a MODEL_SIGNATURE_KEY or MODEL_SIGNATURE_KEY_PREVIOUS, else 0.
+    """
     current = load_settings()
     listed = environments.environments_of(provenance.files_used(current), str(current.current_env))
     keys: dict[tuple[str, str], str] = {}
+    reports: dict[str, CheckReport | str] = {}
     chosen = os.environ.get(names.ENV_SWITCHER)
     try:
         for env in listed:
             os.environ[names.ENV_SWITCHER] = env
-            settings = load_settings()
-            for name in environments.KEY_SETTINGS:
-                key = settings.get(name)
-                if isinstance(key, str):
-                    keys[(env, name)] = key
+            reports[env] = _environment_report(env, keys)
     finally:
         os.environ.pop(names.ENV_SWITCHER, None)
         if chosen is not None:
             os.environ[names.ENV_SWITCHER] = chosen
     shared = environments.shared_keys(keys)
+    broken = {env: _broken_lines(report) for env, report in reports.items() if _broken_lines(report)}
     if output == "json":
-        print_json({"environments": listed, "shared": [str(pair) for pair in shared]})
+        print_json({"environments": listed, "broken": broken, "shared": [str(pair) for pair in shared]})
     else:
+        for env, lines in broken.items():
+            for line in lines:
+                say(f"{env}: {line}")
         for pair in shared:
             say(f"shared: {pair}")
-        if not shared:
-            say(f"ok: each environment has its own keys ({', '.join(listed)})")
-    sys.exit(EXIT_INVALID if shared else EXIT_HEALTHY)
+        if not shared and not broken:
+            say(f"ok: every environment passes its checks and has its own keys ({', '.join(listed)})")
+    degraded = any(isinstance(report, CheckReport) and report.degraded for report in reports.values())
+    sys.exit(EXIT_SSM if degraded else EXIT_INVALID if shared or broken else EXIT_HEALTHY)
+
+
+def _environment_report(env: str, keys: dict[tuple[str, str], str]) -> CheckReport | str:
+    """One environment's check (its signature keys kept for the comparison), or why it did not load."""
+    try:
+        settings = load_settings()
+    except ClaritySettingsError as error:
+        return str(error)
+    for name in environments.KEY_SETTINGS:
+        key = settings.get(name)
+        if isinstance(key, str):
+            keys[(env, name)] = key
+    return run_check(settings)
+
+
+def _broken_lines(report: CheckReport | str) -> list[str]:
+    """What is wrong with one environment, as check says it; nothing when it is healthy."""
+    if isinstance(report, str):
+        return [f"invalid: {report}"]
+    return report.lines() if report.exit_code != EXIT_HEALTHY else []

@@ -202,24 +202,69 @@ def test_any_dotenv_text_publishes_as_the_value_it_loads_as(workdir: Path, texts
 
 
 @pytest.mark.parametrize(
-    ("ssm_text", "file_line", "agree"),
+    ("ssm_text", "file_line", "difference"),
     [
-        ("false", "CLARITY_DEBUG=false", False),
-        ("@bool false", "CLARITY_DEBUG=false", True),
-        ("8080", "CLARITY_DEBUG=8080", False),
-        ("@int 8080", "CLARITY_DEBUG=8080", True),
-        ("8080", 'CLARITY_DEBUG="@str 8080"', True),
-        ("@float 8080.0", "CLARITY_DEBUG=8080", False),
+        ("false", "CLARITY_DEBUG=false", "change (str -> bool)"),
+        ("@bool false", "CLARITY_DEBUG=false", None),
+        ("8080", "CLARITY_DEBUG=8080", "change (str -> int)"),
+        ("@int 8080", "CLARITY_DEBUG=8080", None),
+        ("8080", 'CLARITY_DEBUG="@str 8080"', None),
+        ("@float 8080.0", "CLARITY_DEBUG=8080", "change (float -> int)"),
+        ("@int 8080", "CLARITY_DEBUG=8081", "change"),
     ],
 )
-def test_diff_agrees_exactly_when_the_typed_values_agree(
-    workdir: Path, ssm_on: Ssm, ssm_text: str, file_line: str, agree: bool
+def test_diff_agrees_exactly_when_the_typed_values_agree_and_names_a_change_of_type(
+    workdir: Path, ssm_on: Ssm, ssm_text: str, file_line: str, difference: str | None
 ) -> None:
     ssm_on.put(f"{PREFIX}/debug", ssm_text)
     (workdir / "app.env").write_text(file_line + "\n")
     result = run("ssm", "diff", "app.env")
-    assert result.exit_code == (0 if agree else 1)
-    assert result.stdout == (f"app.env and {PREFIX} agree\n" if agree else f"change: {PREFIX}/debug\n")
+    expected = (
+        (0, f"app.env and {PREFIX} agree\n") if difference is None else (1, f"{difference}: {PREFIX}/debug\n")
+    )
+    assert (result.exit_code, result.stdout) == expected
+
+
+def test_ssm_put_keeps_a_parameters_type_unless_told(workdir: Path, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/port", "@int 8080")
+    refused = CliRunner().invoke(main, ["ssm", "put", "port", "--overwrite"], input="8081")
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        f"error: {PREFIX}/port loads as int now; the new value would load as str: write it with its token "
+        "(e.g. '@int ...') to keep the type, or pass --retype; it was not written\n",
+    )
+
+
+@pytest.mark.parametrize(("text", "flags"), [("@int 8081", ()), ("8081", ("--retype",))])
+def test_ssm_put_changes_the_type_when_a_token_or_retype_says_so(
+    workdir: Path, ssm_on: Ssm, text: str, flags: tuple[str, ...]
+) -> None:
+    ssm_on.put(f"{PREFIX}/port", "@int 8080")
+    result = CliRunner().invoke(main, ["ssm", "put", "port", "--overwrite", *flags], input=text)
+    stored = ssm_on.client.get_parameter(Name=f"{PREFIX}/port", WithDecryption=True)["Parameter"]["Value"]
+    assert (result.exit_code, stored) == (
+        0,
+        text,
+    )
+
+
+def test_a_new_signature_key_without_a_previous_one_warns_and_names_the_rotation(
+    workdir: Path, ssm_on: Ssm
+) -> None:
+    ssm_on.put(f"{PREFIX}/model_signature_key", "k" * 40)
+    result = CliRunner().invoke(main, ["ssm", "put", "model_signature_key", "--overwrite"], input="n" * 40)
+    assert result.stderr.startswith(
+        f"warning: models signed with the current MODEL_SIGNATURE_KEY stop verifying once services load the "
+        f"new one, and no {PREFIX}/model_signature_key_previous keeps them verifying meanwhile: rotate as "
+        "docs/rotation.md says"
+    )
+
+
+def test_a_new_signature_key_beside_a_previous_one_is_a_rotation(workdir: Path, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/model_signature_key", "k" * 40)
+    ssm_on.put(f"{PREFIX}/model_signature_key_previous", "k" * 40)
+    result = CliRunner().invoke(main, ["ssm", "put", "model_signature_key", "--overwrite"], input="n" * 40)
+    assert (result.exit_code, result.stderr) == (0, "")
 
 
 def test_every_line_not_carried_is_named_with_its_reason(workdir: Path, ssm_on: Ssm) -> None:

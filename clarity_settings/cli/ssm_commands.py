@@ -51,8 +51,9 @@ def _read_value(from_file: Path | None) -> str:
 )
 @click.option("--type", "kind", type=click.Choice(list(write.PARAMETER_TYPES)), default="SecureString")
 @click.option("--overwrite", is_flag=True, help="Replace an existing parameter.")
+@click.option("--retype", is_flag=True, help="With --overwrite: let the value load as another type.")
 @env_option
-def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool) -> None:
+def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool, retype: bool) -> None:
     """Store the value from stdin or --from-file (never from the command line) as NAME."""
     settings = prefix_settings()
     full = write.absolute_name(name, active_prefix(settings))
@@ -64,8 +65,30 @@ def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool) -> No
     write.refuse_unloadable(
         full, value, kind, env=str(settings.current_env), prefixes=prefixes, current=current
     )
+    replaced = overwrite and any(found.name == full for found in current)
+    if replaced and not retype:
+        levels = read.setting_path(under or full.rpartition("/")[0], full)
+        write.refuse_silent_retype(levels, read.one(client, full), value, kind)
+    if under is not None and replaced:
+        _warn_unrotated_key(under, full, current)
     version = write.put(client, full, value, kind=kind, overwrite=overwrite)
     say(f"put {full} ({kind}, version {version})")
+
+
+def _warn_unrotated_key(prefix: str, full: str, current: list[read.Parameter]) -> None:
+    """A new signing key with no previous key beside it: every model signed with the old one fails."""
+    if read.setting_path(prefix, full) != (names.SIGNATURE_KEY,):
+        return
+    previous = {(names.PREVIOUS_SIGNATURE_KEY,)}
+    if any(read.setting_path(prefix, found.name) in previous for found in current):
+        return
+    say(
+        f"warning: models signed with the current {names.SIGNATURE_KEY} stop verifying once services load "
+        f"the new one, and no {prefix}/model_signature_key_previous keeps them verifying meanwhile: rotate "
+        "as docs/rotation.md says (clarity-settings ssm put model_signature_key_previous with the current "
+        "key first, then models publish)",
+        err=True,
+    )
 
 
 @ssm.command("get")
@@ -201,6 +224,7 @@ def _print_plan(changes: list[write.Change], output: str) -> None:
             "action": change.action,
             "type": change.kind,
             "previous_type": change.previous_kind,
+            "value_types": change.value_types,
         }
         for change in changes
     ]
@@ -210,10 +234,15 @@ def _print_plan(changes: list[write.Change], output: str) -> None:
     print_table(
         ["parameter", "action", "type"],
         [
-            (row["name"], row["action"], _type_column(change))
+            (row["name"], _action(change), _type_column(change))
             for row, change in zip(rows, changes, strict=True)
         ],
     )
+
+
+def _action(change: write.Change) -> str:
+    """What happens to a parameter, with the change of the loaded value's type when there is one."""
+    return f"{change.action} ({change.value_types})" if change.value_types else change.action
 
 
 def _warn_of_plaintext(changes: list[write.Change]) -> None:
@@ -276,7 +305,7 @@ def ssm_diff(file: Path, strict: bool) -> None:
     compared = _comparison(file, strict=strict)
     prefix, current, wanted = compared.prefix, compared.current, compared.found.values
     differences = [
-        (change.action, change.name)
+        (_action(change), change.name)
         for change in write.plan(prefix, current, wanted)
         if change.action != "unchanged"
     ]

@@ -36,6 +36,8 @@ class Change:
     kind: str
     previous_kind: str | None = None
     text: str = field(default="", repr=False)
+    value_types: str | None = None
+    """How the loaded value's type changes ("int -> str"), when it does."""
 
 
 def absolute_name(name: str, prefix: str) -> str:
@@ -152,9 +154,35 @@ def _change(
     if existing is None:
         return Change(name, "add", kind, None, text)
     unchanged = _loads_same(levels, existing, value)
+    value_types = value_type_change(levels, existing, value)
     if existing.type != kind:
-        return Change(name, "retype", kind, existing.type, text)
-    return Change(name, "unchanged" if unchanged else "change", kind, existing.type, text)
+        return Change(name, "retype", kind, existing.type, text, value_types)
+    return Change(name, "unchanged" if unchanged else "change", kind, existing.type, text, value_types)
+
+
+def value_type_change(levels: Levels, existing: read.Parameter, value: object) -> str | None:
+    """'int -> str' when the value a parameter loads as now and value differ in type, else None."""
+    before = type(comparable(levels, read.value_of(existing))).__name__
+    after = type(comparable(levels, value)).__name__
+    return None if before == after else f"{before} -> {after}"
+
+
+def refuse_silent_retype(levels: Levels, existing: read.Parameter, text: str, kind: str) -> None:
+    """Before `ssm put --overwrite`: a value that would load as another type is said, not slipped in.
+
+    printf 8080 | ssm put port over '@int 8080' would turn settings.PORT into the text '8080'; an
+    explicit typing token (or --retype) says the new type is meant.
+    """
+    if text.partition(" ")[0] in data_values.TYPING_TOKENS:
+        return
+    change = value_type_change(levels, existing, read.value_of(read.Parameter(existing.name, kind, text, 0)))
+    if change is not None:
+        before = change.partition(" -> ")[0]
+        raise ConfigurationError(
+            f"{existing.name} loads as {change.replace(' -> ', ' now; the new value would load as ')}: "
+            f"write it with its token (e.g. '@{before} ...') to keep the type, or pass --retype; "
+            "it was not written"
+        )
 
 
 def _loads_same(levels: Levels, parameter: read.Parameter, value: object) -> bool:

@@ -5,6 +5,10 @@ Compared: refreshing on the exact TTL, on a TTL jittered ±10 %, and jittered wi
 backoff (full jitter) after a throttled request. Figures: throttled requests, and seconds until
 every instance has its settings after the fleet starts.
 
+A fleet restart (restarts()): 500 pods start within 10 s, each cold load four pages, failing closed
+after botocore's attempts (and restarting under the kubelet's crash backoff) against waiting the
+throttled page out, as the library now does outside development.
+
 Then the engines (engines()): one operator per cluster (External Secrets, or the CSI driver's
 provider) reads the prefix on the same interval and the pods read mounted files, against direct
 polling with jitter and backoff, for 500 and 5,000 pods.
@@ -132,3 +136,73 @@ def engines(fleets: tuple[int, ...] = ENGINE_FLEETS) -> dict[str, dict[str, dict
         }
         for pods in fleets
     }
+
+
+RESTART_PAGES = 4
+"""A cold load of 35 parameters: ceil(35 / 10) GetParametersByPath pages."""
+BOTOCORE_ATTEMPTS = 3
+CRASH_BACKOFF = (10.0, 20.0, 40.0, 80.0, 160.0, 300.0)
+"""The kubelet's restart delays for a container that exits at start (CrashLoopBackOff)."""
+
+
+@dataclass(frozen=True)
+class ColdLoad:
+    """How a pod's cold load meets a throttled page."""
+
+    name: str
+    patient: bool
+    """True: wait the page out (full jitter, 0.1 s doubling to 5 s, within 60 s) and resume there.
+    False: after botocore's attempts the load fails closed and the pod restarts from the first page."""
+
+
+COLD_LOADS = (
+    ColdLoad("fail closed after botocore's 3 attempts (before)", patient=False),
+    ColdLoad("wait out throttling, resume the page (now)", patient=True),
+)
+
+
+def restart(
+    policy: ColdLoad, *, pods: int = 500, window: float = 10.0, seed: int = 1
+) -> dict[str, float | None]:
+    """A fleet restart: every pod starts within window seconds and loads RESTART_PAGES pages."""
+    rng = random.Random(seed)  # noqa: S311 - a simulation, not cryptography
+    bucket = TokenBucket()
+    queue = [(rng.uniform(0, window), pod, 0, 0, 0.0) for pod in range(pods)]
+    heapq.heapify(queue)
+    crashes = dict.fromkeys(range(pods), 0)
+    requests = throttled = started = 0
+    last_start = 0.0
+    while queue:
+        now, pod, page, attempt, patience_since = heapq.heappop(queue)
+        requests += 1
+        if bucket.take(now):
+            if page + 1 < RESTART_PAGES:
+                heapq.heappush(queue, (now, pod, page + 1, 0, now))
+            else:
+                started, last_start = started + 1, now
+            continue
+        throttled += 1
+        attempt += 1
+        if attempt < BOTOCORE_ATTEMPTS:
+            # NOTE: botocore's own retry of a throttled call: a random wait under a doubling base.
+            heapq.heappush(
+                queue, (now + rng.uniform(0, 2.0 ** (attempt - 1)), pod, page, attempt, patience_since)
+            )
+        elif policy.patient and now - patience_since < 60.0:
+            pause = rng.uniform(0, min(5.0, 0.1 * 2.0 ** (attempt - BOTOCORE_ATTEMPTS)))
+            heapq.heappush(queue, (now + pause, pod, page, attempt, patience_since))
+        else:
+            delay = CRASH_BACKOFF[min(crashes[pod], len(CRASH_BACKOFF) - 1)]
+            crashes[pod] += 1
+            heapq.heappush(queue, (now + delay, pod, 0, 0, now + delay))
+    return {
+        "requests": requests,
+        "throttled": throttled,
+        "failed_starts": sum(crashes.values()),
+        "seconds_until_all_started": round(last_start, 1) if started == pods else None,
+    }
+
+
+def restarts(pods: int = 500) -> dict[str, dict[str, float | None]]:
+    """Both cold-load policies on the same fleet restart."""
+    return {policy.name: restart(policy, pods=pods) for policy in COLD_LOADS}

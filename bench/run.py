@@ -39,6 +39,7 @@ def main() -> int:
     results["startup"] = startup.run()
     results["fleet"] = fleet.run(instances=500)
     results["fleet_engines"] = fleet.engines()
+    results["fleet_restart"] = fleet.restarts()
     results["hashing"] = own_process("bench.hashing", BENCH_HASH_MIB="256" if quick else "1024")
     results["verified_read"] = own_process("bench.verified_read", BENCH_READ_ROUNDS="3" if quick else "7")
     suffix = "-quick" if quick else ""

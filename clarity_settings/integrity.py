@@ -317,11 +317,20 @@ def verify_model(
     try:
         identity = _Identity.of(os.fstat(fd))
         kept = io.BytesIO() if identity.length <= in_memory_limit else None
-        digest, length = _hash_fd(fd, copy_to=None if kept is None else kept.write, on_progress=on_progress)
+        # NOTE: never read (or keep) past the length the file had when opened: a file grown under the
+        # check (a sparse extension to terabytes) is refused one chunk later, not read to its end.
+        digest, length = _hash_fd(
+            fd,
+            copy_to=None if kept is None else kept.write,
+            stop_past=identity.length,
+            on_progress=on_progress,
+        )
     except OSError as error:
         raise ModelIntegrityError(f"{model_path} cannot be read ({error.strerror})") from None
     finally:
         os.close(fd)
+    if length != identity.length:
+        raise ModelIntegrityError(f"{model_path} changed while it was verified; verify it again")
     matched = _matching_key(digest, keys, expected)
     if matched is None:
         actual = sign_digest(digest, keys[0])

@@ -72,17 +72,22 @@ def _generation(root_fd: int, root: Path) -> str | None:
         target = os.readlink(DATA_LINK, dir_fd=root_fd)
     except (FileNotFoundError, OSError):
         return None
-    if "/" in target or target in {".", ".."}:
+    if "/" in target or not target.startswith("..") or target == "..":
         raise ConfigurationError(
-            f"{root / DATA_LINK} points at {shown_name(target)}, not at a generation beside it; "
-            "nothing outside the directory is read"
+            f"{root / DATA_LINK} points at {shown_name(target)}, not at a hidden generation beside it "
+            "(the kubelet's ..<timestamp> directories); nothing else is read as the directory's contents"
         )
     return target
 
 
 def _read_generation(root_fd: int, generation: str | None, root: Path) -> list[inbound.Text]:
     with files.opened_directory(generation or ".", beside=root_fd) as directory:
-        found = files.read_tree(directory, shown=f"The mounted file {root}", limit=inbound.MAX_VALUE_BYTES)
+        found = files.read_tree(
+            directory,
+            shown=f"The mounted file {root}",
+            limit=inbound.MAX_VALUE_BYTES,
+            levels=inbound.MAX_NAME_LEVELS,
+        )
     return [_text(item, root) for item in found]
 
 

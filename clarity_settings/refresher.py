@@ -28,6 +28,9 @@ MAX_BACKOFF_SECONDS: Final = 60.0
 BUILD_DEADLINE_SECONDS: Final = 120.0
 """How long a refresh may wait on its sources: well past every SSM page's own timeouts and retries."""
 
+MAX_ABANDONED: Final = 3
+"""Abandoned builds a settings object lets wait at once: each holds a thread and a connection."""
+
 T = TypeVar("T")
 
 
@@ -140,23 +143,30 @@ class Refresher:
 class Deadline:
     """Runs one refresh's build on a thread of its own, and stops waiting for it at the deadline.
 
-    A source that never answers (a hung connection, a blocked file system) then holds neither the
-    refresh lock nor the schedule: the caller gets RefreshDeadlineError, keeps its set, and the next
-    refresh runs on time. A build still stuck is not started again beside itself: at most one
-    abandoned build thread exists per settings object.
+    A source that never answers (a hung connection, a server dripping one byte at a time past every
+    socket timeout, a blocked file system) then holds neither the refresh lock nor the schedule: the
+    caller gets RefreshDeadlineError, keeps its set, and the next refresh runs on time, on a new
+    connection. Threads are not killed in Python: at most MAX_ABANDONED abandoned builds may still be
+    waiting per settings object; past that a refresh is refused until one of them ends.
     """
 
     def __init__(self, seconds: float = BUILD_DEADLINE_SECONDS) -> None:
         self.seconds = seconds
-        self._running: threading.Thread | None = None
+        self._abandoned: list[threading.Thread] = []
 
-    def run(self, build: Callable[[], T]) -> T:
+    def run(
+        self,
+        build: Callable[[], T],
+        *,
+        what: str = "a refresh",
+        kept: str = "the previous values stay in use",
+    ) -> T:
         """build's result, its exception, or RefreshDeadlineError once the deadline has passed."""
-        stuck = self._running
-        if stuck is not None and stuck.is_alive():
+        self._abandoned = [thread for thread in self._abandoned if thread.is_alive()]
+        if len(self._abandoned) >= MAX_ABANDONED:
             raise RefreshDeadlineError(
-                f"a refresh abandoned after {self.seconds:g} s is still waiting on its source; "
-                "the previous values stay in use"
+                f"{len(self._abandoned)} loads abandoned after {self.seconds:g} s are still waiting on their "
+                f"source; {kept}"
             )
         outcome: list[tuple[bool, object]] = []
         done = threading.Event()
@@ -170,12 +180,11 @@ class Deadline:
                 done.set()
 
         thread = threading.Thread(target=target, name="clarity-settings-build", daemon=True)
-        self._running = thread
         thread.start()
         if not done.wait(self.seconds):
+            self._abandoned.append(thread)
             raise RefreshDeadlineError(
-                f"a refresh did not finish within {self.seconds:g} s (a source did not answer); "
-                "the previous values stay in use"
+                f"{what} did not finish within {self.seconds:g} s (a source did not answer); {kept}"
             )
         succeeded, result = outcome[0]
         if not succeeded:

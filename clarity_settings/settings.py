@@ -524,7 +524,9 @@ class ClaritySettings(_WithInstanceDict):
             if self._wrapped is empty:
                 expiries_seen = self._expiries
                 try:
-                    instance = self._configure()
+                    instance = self._deadline.run(
+                        self._configure, what="the first load", kept="nothing was loaded"
+                    )
                 except UnicodeDecodeError as error:
                     raise ConfigurationError(
                         f"settings.toml, .secrets.toml or .env is not valid UTF-8 (byte {error.start}); "

@@ -27,9 +27,11 @@ DJANGO: Final = (
     "AUTH_USER_MODEL",
     "CACHES.*.BACKEND",
     "CACHES.*.KEY_FUNCTION",
+    "CACHES.*.LOCATION",
     "CACHES.*.OPTIONS",
     "CSRF_FAILURE_VIEW",
     "DATABASES.*.ENGINE",
+    "DATABASES.*.OPTIONS",
     "DATABASE_ROUTERS",
     "DEFAULT_AUTO_FIELD",
     "DEFAULT_EXCEPTION_REPORTER",
@@ -58,7 +60,9 @@ DJANGO: Final = (
 )
 """Django's settings that take an import path, a model label or a callable (from django.conf's
 global_settings and Django's settings reference; tests/unit/test_code_settings.py fails when a new
-Django adds a setting nobody has classified)."""
+Django adds a setting nobody has classified), and two that lead to code all the same: a cache's
+LOCATION (Django unpickles what that server answers) and a database's OPTIONS (MySQL's and SQLite's
+init_command run SQL, read_default_file reads a file)."""
 
 OPTION: Final = "CLARITY_CODE_SETTINGS_FOR_DYNACONF"
 """The dynaconf option that carries the patterns in force: a *_FOR_DYNACONF name, which no source

@@ -52,14 +52,22 @@ def opened_directory(name: str, *, beside: int | None = None) -> Iterator[int]:
         os.close(fd)
 
 
-def read_tree(directory: int, *, shown: str, limit: int) -> list[Found]:
-    """Every regular file below an open directory, dot-names skipped, in name order; the rest refused."""
+def read_tree(directory: int, *, shown: str, limit: int, levels: int) -> list[Found]:
+    """Every regular file below an open directory, dot-names skipped, in name order; the rest refused.
+
+    No file is read more than levels directories deep: a deeper tree is refused before it is walked.
+    """
     found: list[Found] = []
-    _read_into(found, directory, (), shown=shown, limit=limit)
+    _read_into(found, directory, (), shown=shown, limit=limit, levels=levels)
     return found
 
 
-def _read_into(found: list[Found], directory: int, parts: tuple[str, ...], *, shown: str, limit: int) -> None:
+def _read_into(
+    found: list[Found], directory: int, parts: tuple[str, ...], *, shown: str, limit: int, levels: int
+) -> None:
+    if len(parts) >= levels:
+        deepest = "/".join((shown, *(shown_name(part) for part in parts)))
+        raise ConfigurationError(f"{deepest} nests directories more than {levels} levels deep; flatten it")
     with os.scandir(directory) as listing:
         entries = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in listing)
     for name, is_directory in entries:
@@ -69,7 +77,7 @@ def _read_into(found: list[Found], directory: int, parts: tuple[str, ...], *, sh
         label = "/".join((shown, *(shown_name(part) for part in where)))
         if is_directory:
             with opened_directory(name, beside=directory) as below:
-                _read_into(found, below, where, shown=shown, limit=limit)
+                _read_into(found, below, where, shown=shown, limit=limit, levels=levels)
         else:
             found.append(Found(where, read_file(name, beside=directory, label=label, limit=limit)))
 

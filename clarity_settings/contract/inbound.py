@@ -179,6 +179,13 @@ def value_of(text: Text, *, error: type[ConfigurationError] = ConfigurationError
     except RecursionError:
         value = None
         depth = MAX_VALUE_DEPTH + 1
+    except ConfigurationError:
+        raise
+    except ValueError:
+        # NOTE: Python's own limits, such as an int of more than 4,300 digits, raise a bare ValueError.
+        raise error(
+            f"{text.origin} holds a value past what Python reads (a number of thousands of digits?)"
+        ) from None
     else:
         depth = depth_of(value) if isinstance(value, Mapping | list) else 0
     if depth > MAX_VALUE_DEPTH:

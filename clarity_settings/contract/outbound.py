@@ -21,7 +21,7 @@ from clarity_settings.errors import ConfigurationError
 if TYPE_CHECKING:
     from yaml import SafeDumper, ScalarNode
 
-_CONTROL_CLASS: Final = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_CONTROL_CLASS: Final = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 CONTROL: Final = re.compile(f"[{_CONTROL_CLASS}]")
 """What can drive a terminal or start a new line: C0, DEL, C1 (U+009B alone opens an escape sequence)
 and the bidi overrides and isolates, which make a line read other than it is."""

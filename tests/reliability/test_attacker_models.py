@@ -227,3 +227,22 @@ def test_open_streaming_asked_for_by_name_hands_out_bytes_before_its_error(
     received = model.consume(VerifiedModel.open_streaming, model.verified(), attack, CHUNK_SIZE)
     tally("models: changed while open_streaming() reads", attack, received)
     assert received == outcome
+
+
+@pytest.mark.parametrize("in_memory_limit", [LIMIT, 64 * CHUNK_SIZE])
+def test_a_file_grown_during_the_check_is_refused_without_reading_what_it_grew(
+    model: Model, in_memory_limit: int
+) -> None:
+    model.path.write_bytes(model.content)
+    grown: list[int] = []
+
+    def grow(_: int) -> None:
+        if not grown:
+            os.truncate(model.path, 1 << 40)
+        grown.append(1)
+
+    with pytest.raises(ModelIntegrityError, match="changed while it was verified"):
+        verify_model(
+            model.path, "large", manager=model.manager, in_memory_limit=in_memory_limit, on_progress=grow
+        )
+    assert len(grown) == math.ceil(LENGTH / CHUNK_SIZE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,9 +24,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from clarity_settings import ConfigurationError, SecretsManager, SsmMappingError
-from clarity_settings.contract import inbound
+from clarity_settings.contract import code_settings, inbound
 from clarity_settings.errors import RefreshDeadlineError
-from tests.conftest import PREFIX, Project, Ssm, eventually, publish
+from tests.conftest import PREFIX, Project, Ssm, publish
 from tests.ssm_proxy import latency
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -154,6 +155,30 @@ def test_a_database_password_may_still_come_from_ssm_under_django_rules(ssm: Ssm
         project.settings(code_settings=builtin).get("DATABASES")
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "path"),
+    [
+        (
+            "caches/default/location",
+            "redis://127.0.0.1:56379",
+            "CACHES.DEFAULT.LOCATION, under CACHES.*.LOCATION",
+        ),
+        (
+            "databases/default/options",
+            '@json {"init_command": "ATTACH DATABASE \'/tmp/x.db\' AS e"}',
+            "DATABASES.DEFAULT.OPTIONS.INIT_COMMAND, under DATABASES.*.OPTIONS",
+        ),
+    ],
+)
+def test_settings_that_lead_django_to_run_code_are_refused_from_ssm(
+    ssm: Ssm, project: Project, name: str, text: str, path: str
+) -> None:
+    os.environ["CLARITY_USE_SSM"] = "true"
+    ssm.put(f"{PREFIX}/{name}", text)
+    with pytest.raises(SsmMappingError, match=re.escape(f"SSM parameter {PREFIX}/{name} sets {path}")):
+        project.settings(code_settings=code_settings.DJANGO).get("ANYTHING")
+
+
 # Names: one rule set, one collision check -----------------------------------------------------------
 
 
@@ -210,6 +235,22 @@ def test_a_name_outside_ssm_characters_is_never_admitted(name: str) -> None:
     assert "has characters in its name that SSM does not allow" in str(name_refusal(name))
 
 
+def test_a_data_link_to_a_plain_sub_directory_is_refused(project: Project, mounted_dir: Path) -> None:
+    (mounted_dir / "sub").mkdir()
+    (mounted_dir / "sub" / "model_signature_key").write_text("attacker")
+    os.symlink("sub", mounted_dir / "..data")
+    assert "..data points at sub, not at a hidden generation beside it" in refusal(project)
+
+
+def test_a_directory_tree_deeper_than_fifteen_levels_is_refused_before_it_is_walked(
+    project: Project, mounted_dir: Path
+) -> None:
+    deep = mounted_dir.joinpath(*["d"] * 40)
+    deep.mkdir(parents=True)
+    (deep / "x").write_text("v")
+    assert "nests directories more than 15 levels deep" in refusal(project)
+
+
 # Values: a size bound and a depth bound ---------------------------------------------------------------
 
 
@@ -235,6 +276,14 @@ def test_a_sparse_gigabyte_file_is_refused_from_its_size_alone(project: Project,
     with (mounted_dir / "huge").open("wb") as handle:
         handle.truncate(1 << 30)
     assert f"The mounted file {mounted_dir}/huge holds 1073741824 bytes; at most 8192" in refusal(project)
+
+
+@pytest.mark.parametrize("text", ["@int " + "9" * 5000, "9" * 5000])
+def test_a_number_past_pythons_digit_limit_is_refused_naming_the_variable(
+    project: Project, text: str
+) -> None:
+    os.environ["CLARITY_HUGE"] = text
+    assert "The environment variable CLARITY_HUGE holds a value past what Python reads" in refusal(project)
 
 
 def test_an_oversized_variable_is_refused_naming_it(project: Project) -> None:
@@ -331,18 +380,19 @@ def test_a_refresh_past_its_deadline_is_abandoned_and_the_next_runs(ssm: Ssm, pr
     manager = SecretsManager(settings=settings)
     assert manager.get_model_signature_key() == "key-1"
     publish(ssm, 2)
-    ssm.proxy.fail_every(latency(3.0))
-    with pytest.raises(RefreshDeadlineError, match=r"did not finish within 0\.5 s"):
+    ssm.proxy.fail_every(latency(5.0))
+    with pytest.raises(RefreshDeadlineError, match=r"a refresh did not finish within 0\.5 s"):
         settings.refresh_now()
     assert (manager.get_model_signature_key(), settings.stale) == ("key-1", True)
     ssm.proxy.reset()
-
-    def refreshed() -> bool:
-        try:
-            settings.refresh_now()
-        except RefreshDeadlineError:
-            return False
-        return True
-
-    eventually(refreshed, within=20)
+    settings.refresh_now()
     assert (manager.get_model_signature_key(), settings.stale) == ("key-2", False)
+
+
+def test_a_first_load_past_its_deadline_fails_closed(ssm: Ssm, project: Project) -> None:
+    os.environ["CLARITY_USE_SSM"] = "true"
+    ssm.proxy.fail_every(latency(5.0))
+    with pytest.raises(
+        RefreshDeadlineError, match=r"the first load did not finish within 0\.5 s.*nothing was loaded"
+    ):
+        project.settings(refresh_deadline_seconds=0.5).get("MODEL_SIGNATURE_KEY")

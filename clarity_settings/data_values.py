@@ -233,6 +233,7 @@ def set_layer(obj: Any, placements: Iterable[Placement], *, validate: bool) -> N
     store, history = obj.store, obj.loaded_by_loaders
     pending: dict[str, object] = {}
     own_trees: set[str] = set()
+    keys = _KeyIndex()
     for levels, value, source in placements:
         top, *below = levels
         if below:
@@ -240,8 +241,8 @@ def set_layer(obj: Any, placements: Iterable[Placement], *, validate: bool) -> N
                 current = pending[top] if top in pending else store.get(top)
                 pending[top] = plain(current) if isinstance(current, Mapping) else {}
                 own_trees.add(top)
-            _place(pending[top], below, value)  # type: ignore[arg-type]
-            _record(history.setdefault(source, {}), top, below, value)
+            _place(pending[top], below, value, keys)  # type: ignore[arg-type]
+            _record(history.setdefault(source, {}), top, below, value, keys)
         else:
             pending[top] = value
             own_trees.discard(top)
@@ -256,11 +257,11 @@ def set_layer(obj: Any, placements: Iterable[Placement], *, validate: bool) -> N
         obj.validators.validate()
 
 
-def _record(entry: dict[str, Any], top: str, below: list[str], value: object) -> None:
+def _record(entry: dict[str, Any], top: str, below: list[str], value: object, keys: _KeyIndex) -> None:
     """Provenance of a nested value: the source's entry holds the path it set, not the whole tree."""
     if not isinstance(entry.get(top), dict):
         entry[top] = {}
-    _place(entry[top], below, value)
+    _place(entry[top], below, value, keys)
 
 
 def stored(obj: Any, key: str) -> object:
@@ -272,19 +273,35 @@ def stored(obj: Any, key: str) -> object:
     return dict.get(obj.store, key.upper())
 
 
-def _place(tree: dict[str, Any], path: list[str], value: object) -> None:
+def _place(tree: dict[str, Any], path: list[str], value: object, keys: _KeyIndex) -> None:
     """Put value at path in tree; a level matches an existing key in any case."""
     node = tree
     for level in path[:-1]:
-        key = _existing_key(node, level)
+        key = keys.existing(node, level)
         if not isinstance(node.get(key), dict):
             node[key] = {}
         node = node[key]
-    node[_existing_key(node, path[-1])] = value
+    node[keys.existing(node, path[-1])] = value
 
 
-def _existing_key(node: Mapping[str, Any], level: str) -> str:
-    return next((key for key in node if key.upper() == level.upper()), level)
+class _KeyIndex:
+    """Each tree node's keys by their upper case, so a level is found in one look, not a scan of the node.
+
+    A layer of N values under one folder would otherwise compare every key of that folder for each
+    value: N^2 str.upper() calls. Nodes are held by the index while it lives, so an id never names
+    a node that has gone and another that took its place.
+    """
+
+    def __init__(self) -> None:
+        self._nodes: dict[int, tuple[Mapping[str, Any], dict[str, str]]] = {}
+
+    def existing(self, node: Mapping[str, Any], level: str) -> str:
+        """The key node already holds for level in any case, else level itself (now taken)."""
+        entry = self._nodes.get(id(node))
+        if entry is None or entry[0] is not node:
+            entry = (node, {str(key).upper(): key for key in node})
+            self._nodes[id(node)] = entry
+        return entry[1].setdefault(level.upper(), level)
 
 
 def _boxed(value: object, obj: Any, *, boxing: bool) -> object:

@@ -72,18 +72,11 @@ def as_aws(app: WsgiApp) -> WsgiApp:
             return app(environ, start_response)
         moto = Moto(app, environ)
         request = json.loads(moto.body or b"{}")
-        labels = {
-            label
-            for found in request.get("ParameterFilters") or []
-            if found.get("Key") == "Label"
-            for label in found.get("Values", [])
-        }
-        result: Answer | None = None
         if operation == "PutParameter":
             refused = put_refusal(request, region=region_of(environ), tier_of=moto.tier)
             result = None if refused is None else error(refused)
-        elif labels:
-            result = labelled(moto, request, labels)
+        else:
+            result = labelled(moto, request)
         if result is None:
             return app(moto.environ_for(operation, moto.body), start_response)
         start_response(result.status, result.headers)
@@ -126,13 +119,18 @@ def put_refusal(
     )
 
 
-def labelled(moto: Moto, request: Mapping[str, Any], labels: set[str]) -> Answer:
+def labelled(moto: Moto, request: Mapping[str, Any]) -> Answer | None:
     """One page of GetParametersByPath with a Label filter: each parameter's version carrying a label.
 
     moto lists the page without the label filter; each listed parameter's history says which version,
     if any, carries it. A page may so hold fewer parameters than MaxResults, as AWS's filtered pages do.
+    None when the request filters on no label: moto answers it as AWS would.
     """
-    others = [found for found in request.get("ParameterFilters") or [] if found.get("Key") != "Label"]
+    filters = request.get("ParameterFilters") or []
+    labels = {label for found in filters if found.get("Key") == "Label" for label in found.get("Values", [])}
+    if not labels:
+        return None
+    others = [found for found in filters if found.get("Key") != "Label"]
     listed = moto.call("GetParametersByPath", {**request, "ParameterFilters": others})
     if not listed.status.startswith("200"):
         return listed

@@ -36,6 +36,10 @@ def load(settings_module_name: str, **overrides: Any) -> ClaritySettings:
     lazy = DjangoDynaconf(
         settings_module_name, **dynaconf_options(builtin_code_settings=builtin, **overrides)
     )
+    # NOTE: dynaconf keeps its settings files in SETTINGS_MODULE and sets it again at every load; Django
+    # reads that name as its own settings module (runserver's "using settings ..."), so the object
+    # django.conf hands out answers Django's, whatever set is swapped in beneath it.
+    lazy.__dict__["SETTINGS_MODULE"] = settings_module_name
     settings = ClaritySettings.around(lazy)
     sys.modules[settings_module_name].DYNACONF = settings  # type: ignore[attr-defined]
     read_through(settings)

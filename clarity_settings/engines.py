@@ -16,6 +16,9 @@ from typing import Any, Final
 from clarity_settings.contract import outbound
 from clarity_settings.ssm import read
 
+EXTERNAL_SECRETS_API: Final = "external-secrets.io/v1"
+"""The External Secrets Operator's API (served since v0.16; v1beta1 is no longer served from v0.17)."""
+CSI_API: Final = "secrets-store.csi.x-k8s.io/v1"
 MOUNT_PATH: Final = "/var/run/secrets/clarity"
 VOLUME: Final = "clarity-secrets"
 FILE_NAME_TEMPLATE: Final = '{{ .value | lower | replace "-" "_" | replace "." "_" }}'
@@ -54,7 +57,7 @@ def external_secret(
     setting under two prefixes meet in one key.
     """
     return {
-        "apiVersion": "external-secrets.io/v1beta1",
+        "apiVersion": EXTERNAL_SECRETS_API,
         "kind": "ExternalSecret",
         "metadata": {"name": name},
         "spec": {
@@ -79,7 +82,7 @@ def external_secret(
 def parameter_store(*, name: str, kind: str, region: str) -> dict[str, Any]:
     """The store the ExternalSecret names: AWS Parameter Store in region, through the operator's own role."""
     return {
-        "apiVersion": "external-secrets.io/v1beta1",
+        "apiVersion": EXTERNAL_SECRETS_API,
         "kind": kind,
         "metadata": {"name": name},
         "spec": {"provider": {"aws": {"service": "ParameterStore", "region": region}}},
@@ -103,7 +106,7 @@ def secret_provider_class(
         for alias, full in sorted(files.items())
     ]
     return {
-        "apiVersion": "secrets-store.csi.x-k8s.io/v1",
+        "apiVersion": CSI_API,
         "kind": "SecretProviderClass",
         "metadata": {"name": name},
         "spec": {"provider": "aws", "parameters": {"region": region, "objects": outbound.yaml_text(objects)}},

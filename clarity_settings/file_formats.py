@@ -296,7 +296,9 @@ def _variable_problem(variable: str, variables: Mapping[str, object]) -> str | N
         winner = _PREFIX + variable
         return f"{winner} in the same file wins over it" if winner in variables else None
     if not variable.startswith(_PREFIX):
-        renamed = f"{_PREFIX}{variable.upper()}"
+        # NOTE: a lower-case clarity_lower already carries the prefix: upper-casing is the whole fix.
+        upper = variable.upper()
+        renamed = upper if upper.startswith(_PREFIX) else f"{_PREFIX}{upper}"
         advice = "" if _variable_problem(renamed, {}) else f" (rename it {renamed} to publish it)"
         return (
             f"not a setting: the library reads {_PREFIX}* variables and "

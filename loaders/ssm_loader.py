@@ -49,7 +49,7 @@ def load(
         read_by_prefix = [(prefix, _fetch(obj, ssm, prefix, key, patience)) for prefix in prefixes]
     except client.aws_errors() as error:
         code = client.error_code(error)
-        context.health.record_failure(shown, code)
+        context.health.record_failure(shown, code, development=names.is_development(env_name))
         if not silent:
             raise SsmUnavailableError(f"SSM parameters under {shown} could not be read ({code})") from None
         return

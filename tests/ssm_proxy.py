@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 
@@ -140,12 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay_seconds)
-        request = json.loads(body or b"{}")
-        labels = [f for f in request.get("ParameterFilters", []) if f.get("Key") == "Label"]
-        if operation == "GetParametersByPath" and labels:
-            self._respond(*self._labelled(request, set(labels[0]["Values"])))
-        else:
-            self._respond(*self._call(operation, body))
+        self._respond(*self._call(operation, body))
 
     def _call(self, operation: str, body: bytes) -> tuple[int, bytes, str | None]:
         """One request to moto, with the caller's headers (moto routes by their credential scope)."""
@@ -160,27 +155,6 @@ class _Handler(BaseHTTPRequestHandler):
             return response.status, response.read(), response.getheader("Content-Type")
         finally:
             connection.close()
-
-    def _labelled(self, request: dict[str, Any], labels: set[str]) -> tuple[int, bytes, str | None]:
-        """GetParametersByPath with a Label filter as AWS answers it: each parameter's version that carries
-        the label, whichever version is the latest (moto matches the latest version's labels only)."""
-        filters = [f for f in request.get("ParameterFilters", []) if f.get("Key") != "Label"]
-        status, payload, kind = self._call(
-            "GetParametersByPath", json.dumps({**request, "ParameterFilters": filters}).encode()
-        )
-        if status != 200:
-            return status, payload, kind
-        answer = json.loads(payload)
-        chosen = []
-        for parameter in answer["Parameters"]:
-            history = {"Name": parameter["Name"], "WithDecryption": request.get("WithDecryption", False)}
-            _, versions, _ = self._call("GetParameterHistory", json.dumps(history).encode())
-            chosen += [
-                {key: version[key] for key in ("Name", "Type", "Value", "Version", "LastModifiedDate")}
-                for version in json.loads(versions)["Parameters"]
-                if labels & set(version.get("Labels", []))
-            ]
-        return 200, json.dumps({**answer, "Parameters": chosen}).encode(), kind
 
     def _respond(self, status: int, payload: bytes, content_type: str | None = None) -> None:
         self.send_response(status)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -16,6 +15,7 @@ from click.testing import CliRunner
 from clarity_settings import data_values, engines, names
 from clarity_settings.cli import main
 from clarity_settings.ssm import read
+from tests import manifest_schemas
 from tests.conftest import Project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,42 +102,87 @@ def test_the_kubernetes_objects_have_the_guides_shapes() -> None:
     assert all(library_reads(variable) for variable in secret["stringData"])
 
 
-ENGINE_FIELDS = json.loads((ROOT / "tests" / "data" / "engine_fields.json").read_text())
+AWS_PROVIDER_OBJECT_FIELDS = {
+    "objectName",
+    "objectType",
+    "objectAlias",
+    "objectVersion",
+    "objectVersionLabel",
+    "jmesPath",
+}
+"""The fields of an entry in a SecretProviderClass's 'objects' text that the AWS provider documents."""
 
 
-def field_paths(value: object, base: str = "") -> set[str]:
-    """Every leaf of a manifest as a dotted path, '[]' for a list item."""
-    if isinstance(value, dict):
-        return {
-            path
-            for key, item in value.items()
-            for path in field_paths(item, f"{base}.{key}" if base else key)
-        }
-    if isinstance(value, list):
-        return {path for item in value for path in field_paths(item, f"{base}[]")}
-    return {base}
-
-
-def engine_documents(name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """A generated engine file: its objects, and the pod snippet its comments carry."""
-    text = (DEPLOY / "k8s" / name).read_text()
+def documents(text: str) -> list[dict[str, Any]]:
+    """A generated file's objects, and the Pod its pod-snippet comments describe, as a cluster gets them."""
     objects = [document for document in yaml.safe_load_all(text) if document]
-    _, _, snippet = text.partition("# the pod spec adds")
+    _, marker, snippet = text.partition("# the pod spec adds")
+    if not marker:
+        return objects
     comment = "\n".join(line[2:] for line in snippet.splitlines()[1:])
-    return objects, yaml.safe_load(comment)
+    return [*objects, manifest_schemas.pod_with(yaml.safe_load(comment))]
 
 
-@pytest.mark.parametrize("name", ["external-secret.yaml", "csi-secret-provider.yaml"])
-def test_the_engine_manifests_use_only_the_engines_published_fields(name: str) -> None:
-    objects, pod = engine_documents(name)
-    for document in objects:
-        allowed = set(ENGINE_FIELDS[f"{document['apiVersion']} {document['kind']}"])
-        assert field_paths(document) <= allowed, document["kind"]
-        if document["kind"] == "SecretProviderClass":
-            listed = yaml.safe_load(document["spec"]["parameters"]["objects"])
-            assert field_paths(listed) <= set(ENGINE_FIELDS["aws provider objects"])
-    assert field_paths(pod) <= set(ENGINE_FIELDS["pod spec"])
-    assert {"name": "CLARITY_SECRETS_DIR", "value": engines.MOUNT_PATH} in pod["containers"][0]["env"]
+def refused(text: str, kubernetes: str) -> dict[str, list[str]]:
+    """Each object that Kubernetes (with the engines' CRDs) would refuse: its kind -> why."""
+    found = {document["kind"]: manifest_schemas.errors(document, kubernetes) for document in documents(text)}
+    return {kind: reasons for kind, reasons in found.items() if reasons}
+
+
+@pytest.mark.parametrize("kubernetes", manifest_schemas.KUBERNETES_VERSIONS)
+@pytest.mark.parametrize(
+    "name", ["configmap.yaml", "secret.yaml", "external-secret.yaml", "csi-secret-provider.yaml"]
+)
+def test_every_checked_in_manifest_applies_to_the_engines_and_kubernetes(name: str, kubernetes: str) -> None:
+    assert refused((DEPLOY / "k8s" / name).read_text(), kubernetes) == {}
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--format", "external-secret", "--store-kind", "SecretStore", "--store", "team-ssm"],
+        ["--format", "csi-secret-provider", "--parameter", "database/password", "--name", "api"],
+    ],
+    ids=["secret-store", "csi-parameter"],
+)
+def test_each_engine_export_applies_to_the_engines_and_kubernetes(
+    project: Project, arguments: list[str]
+) -> None:
+    os.environ.update(
+        {
+            "ENV_FOR_DYNACONF": "production",
+            "CLARITY_USE_SSM": "false",
+            "CLARITY_SSM_PREFIX": "/clarity/shared,/clarity/production",
+            "CLARITY_SSM_LABEL": "stable",
+        }
+    )
+    exported = CliRunner().invoke(main, ["export", *arguments], catch_exceptions=False).stdout
+    assert refused(exported, manifest_schemas.KUBERNETES_VERSIONS[-1]) == {}
+
+
+def test_an_external_secret_of_the_api_the_operator_no_longer_serves_is_refused() -> None:
+    external = documents((DEPLOY / "k8s" / "external-secret.yaml").read_text())[1]
+    retired = {**external, "apiVersion": "external-secrets.io/v1beta1"}
+    assert manifest_schemas.errors(retired, manifest_schemas.KUBERNETES_VERSIONS[-1]) != []
+
+
+def test_a_field_the_engine_does_not_know_is_refused() -> None:
+    external = documents((DEPLOY / "k8s" / "external-secret.yaml").read_text())[1]
+    misspelt = {**external, "spec": {**external["spec"], "refreshIntervals": "300s"}}
+    assert manifest_schemas.errors(misspelt, manifest_schemas.KUBERNETES_VERSIONS[-1]) == [
+        "spec: Additional properties are not allowed ('refreshIntervals' was unexpected)"
+    ]
+
+
+def test_the_csi_objects_use_only_the_fields_the_aws_provider_documents() -> None:
+    provider = documents((DEPLOY / "k8s" / "csi-secret-provider.yaml").read_text())[0]
+    listed = yaml.safe_load(provider["spec"]["parameters"]["objects"])
+    assert {field for entry in listed for field in entry} <= AWS_PROVIDER_OBJECT_FIELDS
+
+
+def test_the_pod_snippets_point_the_library_at_the_mounted_volume() -> None:
+    pod = documents((DEPLOY / "k8s" / "external-secret.yaml").read_text())[-1]
+    assert {"name": "CLARITY_SECRETS_DIR", "value": engines.MOUNT_PATH} in pod["spec"]["containers"][0]["env"]
 
 
 def rewritten(key: str, rewrites: list[dict[str, Any]]) -> str:
@@ -172,8 +217,8 @@ def transformed(key: str, template: str) -> str:
 def test_each_engine_names_a_file_as_the_setting_its_parameter_maps_to(relative: str) -> None:
     prefix = "/clarity/production"
     parameter = f"{prefix}/{relative}"
-    external, _ = engine_documents("external-secret.yaml")
-    rewrites = external[1]["spec"]["dataFrom"][0]["rewrite"]
+    external = documents((DEPLOY / "k8s" / "external-secret.yaml").read_text())[1]
+    rewrites = external["spec"]["dataFrom"][0]["rewrite"]
     key = rewritten(parameter, rewrites)
     alias = next(iter(engines.mounted_files([(prefix, [parameter])])))
     assert key == alias

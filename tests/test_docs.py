@@ -48,6 +48,17 @@ def test_the_outage_warning_and_recovery_notice(
     assert all(message in DOC for message in messages)
 
 
+def test_the_development_outage_warning_names_dotenv_which_only_development_reads(
+    project: Project, ssm: Ssm, caplog: pytest.LogCaptureFixture
+) -> None:
+    os.environ.update({"ENV_FOR_DYNACONF": "development", "CLARITY_USE_SSM": "true"})
+    ssm.proxy.fail_every(ACCESS_DENIED)
+    with caplog.at_level(logging.WARNING, logger="clarity_settings.ssm"):
+        project.settings().get("MODEL_SIGNATURE_KEY")
+    (warning,) = [record.getMessage() for record in caplog.records if record.name == "clarity_settings.ssm"]
+    assert warning in DOC
+
+
 @pytest.mark.parametrize(
     "ssm_state", ["off by auto-detection", "off by the switch", "on and empty", "on and denied"]
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -155,6 +156,32 @@ def test_django_settings_hold_the_secret_from_ssm(models: Path) -> None:
         "shell", "-c", "from django.conf import settings; print(len(settings.MODEL_SIGNATURE_KEY))"
     )
     assert (shown.returncode, shown.stdout.strip().splitlines()[-1]) == (0, str(len(KEY))), shown.stderr
+
+
+def test_django_runserver_names_the_django_settings_module() -> None:
+    os.environ["CLARITY_USE_SSM"] = "false"
+    with subprocess.Popen(
+        [sys.executable, "-u", "manage.py", "runserver", "--noreload", "127.0.0.1:0"],
+        cwd=EXAMPLES / "django_project",
+        env={k: v for k, v in os.environ.items() if k != "DOTENV_PATH_FOR_DYNACONF"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as server:
+        assert server.stdout is not None
+        announced = next(line for line in server.stdout if "using settings" in line)
+        server.send_signal(signal.SIGINT)
+    assert announced.rstrip().endswith("using settings 'clarity_site.settings'")
+
+
+def test_django_settings_module_stays_the_module_name_after_a_refresh() -> None:
+    os.environ["CLARITY_USE_SSM"] = "false"
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; settings.DYNACONF.refresh_now(); print(settings.SETTINGS_MODULE)",
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "clarity_site.settings", shown.stderr
 
 
 ROTATION_WATCH = """

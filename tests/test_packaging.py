@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -44,6 +45,15 @@ def test_the_wheel_installs_no_top_level_loaders_package(wheel: Path) -> None:
 def test_the_wheel_carries_the_loaders_inside_the_package(wheel: Path) -> None:
     files = set(zipfile.ZipFile(wheel).namelist())
     assert {"clarity_settings/loaders/ssm_loader.py", "clarity_settings/defaults.toml"} <= files
+
+
+def test_the_wheel_offers_exactly_the_extras_readme_installs(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(item for item in archive.namelist() if item.endswith(".dist-info/METADATA"))
+        metadata = archive.read(name).decode()
+    offered = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, flags=re.MULTILINE))
+    documented = set(re.findall(r"pip install 'clarity-settings\[(\w+)\]'", (ROOT / "README.md").read_text()))
+    assert documented == offered - {"dev", "bench"}
 
 
 def test_a_project_with_its_own_loaders_package_loads_settings(wheel: Path, tmp_path: Path) -> None:

@@ -267,6 +267,21 @@ def test_a_new_signature_key_beside_a_previous_one_is_a_rotation(workdir: Path, 
     assert (result.exit_code, result.stderr) == (0, "")
 
 
+@pytest.mark.parametrize(
+    ("line", "advice"),
+    [
+        ("database_url=postgres://db", "CLARITY_DATABASE_URL"),
+        ("clarity_lower=1", "CLARITY_LOWER"),
+        ("Clarity_Mixed=1", "CLARITY_MIXED"),
+    ],
+)
+def test_a_variable_the_library_does_not_read_is_given_the_name_it_would(
+    workdir: Path, line: str, advice: str
+) -> None:
+    (workdir / "app.env").write_text(line + "\n")
+    assert f"(rename it {advice} to publish it)" in run("ssm", "push", "app.env").stderr
+
+
 def test_every_line_not_carried_is_named_with_its_reason(workdir: Path, ssm_on: Ssm) -> None:
     (workdir / "app.env").write_text(
         "# a comment\nDATABASE_URL=postgres://db\nCLARITY_USE_SSM=true\nCLARITY_SSM_PREFIX=/x\n"

@@ -31,7 +31,7 @@ MAX_NAME_CHARACTERS: Final = 1011
 MAX_NAME_LEVELS: Final = 15
 MAX_VALUE_BYTES: Final = 8192
 MAX_VALUE_DEPTH: Final = 32
-_NAME: Final = re.compile(r"[A-Za-z0-9_.\-/]+")
+NAME_PATTERN: Final = re.compile(r"[A-Za-z0-9_.\-/]+")
 
 Levels = tuple[str, ...]
 
@@ -69,7 +69,7 @@ def levels_of(
     name = text.name
     if len(name) > MAX_NAME_CHARACTERS:
         raise error(f"{text.origin} has a name of {len(name)} characters; SSM allows {MAX_NAME_CHARACTERS}")
-    if _NAME.fullmatch(name) is None:
+    if NAME_PATTERN.fullmatch(name) is None:
         raise error(
             f"{text.origin} has characters in its name that SSM does not allow (letters, digits, "
             f"'_', '.', '-' and '/' only); {text.remedy}"

@@ -57,14 +57,20 @@ class SsmHealth:
         if parameters is not None:
             self.parameters = parameters
 
-    def record_failure(self, prefix: str, code: str) -> None:
-        """Note a failed read; warn on the first failure of an outage only."""
+    def record_failure(self, prefix: str, code: str, *, development: bool) -> None:
+        """Note a failed read; warn on the first failure of an outage only, naming what stands in.
+
+        Only development reads .env, so only there does the warning name it.
+        """
         if self.status is not Status.UNHEALTHY:
             log.warning(
                 "SSM parameters under %s could not be read (%s); keeping the values already loaded, "
-                "or the environment, .env and settings files when none are",
+                "or %s when none are",
                 prefix,
                 code,
+                "the environment, .env and settings files"
+                if development
+                else "the environment and settings files",
             )
         self.record_rejection(code)
 

@@ -1,7 +1,8 @@
 """A Parameter Store on 127.0.0.1 for development: moto's server, seeded from a settings file.
 
 It speaks SSM's real HTTP protocol, so the library reaches it exactly as it reaches AWS, through
-AWS_ENDPOINT_URL_SSM. moto comes with the ``local`` extra (``pip install clarity-settings[local]``).
+AWS_ENDPOINT_URL_SSM; local_aws answers as AWS where moto would not. moto comes with the ``local``
+extra (``pip install clarity-settings[local]``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from clarity_settings.errors import ClaritySettingsError
 from clarity_settings.ssm import write
 from clarity_settings.ssm.client import DEFAULT_REGION, endpoint_client
+from clarity_settings.ssm.local_aws import WsgiApp, as_aws
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -61,8 +63,6 @@ def free_port() -> int:
         probe.bind((HOST, 0))
         return int(probe.getsockname()[1])
 
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _BROWSER_HEADERS: Final = ("HTTP_ORIGIN", "HTTP_SEC_FETCH_SITE", "HTTP_SEC_FETCH_MODE")
 """Browsers send these on every request they make for a page; boto3 and the AWS CLI never do."""
@@ -112,7 +112,7 @@ def running(port: int = 0) -> Iterator[LocalSsm]:
         ) from None
     logging.getLogger("werkzeug").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     bound = port or free_port()
-    app = local_only(DomainDispatcherApplication(create_backend_app), bound)
+    app = local_only(as_aws(DomainDispatcherApplication(create_backend_app)), bound)
     server = make_server(HOST, bound, app, threaded=True, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="local-ssm", daemon=True)
     thread.start()

@@ -598,3 +598,10 @@ def test_model_sizes_compare_in_their_own_case(workdir: Path, ssm_on: Ssm) -> No
     lower = {size: "a" * 64 for size in names.MODEL_SIZES}
     (workdir / "app.env").write_text(f"EXPECTED_MODEL_CHECKSUMS='{json.dumps(lower)}'\n")
     assert run("ssm", "diff", "app.env").stdout == f"change: {PREFIX}/expected_model_checksums\n"
+
+
+def test_ssm_put_stores_a_value_over_4_kb_that_the_loader_accepts(workdir: Path, ssm_on: Ssm) -> None:
+    value = "c" * 6000
+    result = CliRunner().invoke(main, ["ssm", "put", "certificate"], input=value)
+    stored = ssm_on.client.get_parameter(Name=f"{PREFIX}/certificate", WithDecryption=True)["Parameter"]
+    assert (result.exit_code, stored["Value"]) == (0, value)

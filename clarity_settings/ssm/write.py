@@ -285,5 +285,13 @@ def put(
         raise ConfigurationError(f"the parameter type must be one of {', '.join(PARAMETER_TYPES)}")
     if not value:
         raise ConfigurationError(f"the value for {name} is empty; SSM stores no empty parameters")
-    response = client.put_parameter(Name=name, Value=value, Type=kind, Overwrite=overwrite)  # type: ignore[arg-type]
+    # NOTE: Intelligent-Tiering stores a value of up to 4 KB as Standard and a larger one (up to the
+    # 8 KB the loader accepts) as Advanced, where a Standard-only put would refuse it.
+    response = client.put_parameter(
+        Name=name,
+        Value=value,
+        Type=kind,  # type: ignore[arg-type]
+        Overwrite=overwrite,
+        Tier="Intelligent-Tiering",
+    )
     return int(response["Version"])

@@ -138,8 +138,10 @@ def engines(fleets: tuple[int, ...] = ENGINE_FLEETS) -> dict[str, dict[str, dict
     }
 
 
-RESTART_PAGES = 4
-"""A cold load of 35 parameters: ceil(35 / 10) GetParametersByPath pages."""
+RESTART_LOADS = ((35, 4), (100, 10))
+"""Cold loads of 35 and 100 parameters: ceil(N / 10) GetParametersByPath pages."""
+PATIENCE_SECONDS = 60.0
+FIRST_LOAD_DEADLINE_SECONDS = 300.0
 BOTOCORE_ATTEMPTS = 3
 CRASH_BACKOFF = (10.0, 20.0, 40.0, 80.0, 160.0, 300.0)
 """The kubelet's restart delays for a container that exits at start (CrashLoopBackOff)."""
@@ -151,7 +153,8 @@ class ColdLoad:
 
     name: str
     patient: bool
-    """True: wait the page out (full jitter, 0.1 s doubling to 5 s, within 60 s) and resume there.
+    """True: wait the page out (full jitter, 0.1 s doubling to 5 s, while a page came through within
+    60 s and the load is within 300 s) and resume there.
     False: after botocore's attempts the load fails closed and the pod restarts from the first page."""
 
 
@@ -162,39 +165,49 @@ COLD_LOADS = (
 
 
 def restart(
-    policy: ColdLoad, *, pods: int = 500, window: float = 10.0, seed: int = 1
+    policy: ColdLoad, *, pages: int, pods: int = 500, window: float = 10.0, seed: int = 1
 ) -> dict[str, float | None]:
-    """A fleet restart: every pod starts within window seconds and loads RESTART_PAGES pages."""
+    """A fleet restart: every pod starts within window seconds and cold-loads pages pages.
+
+    A patient load waits while a page came through within PATIENCE_SECONDS and the whole load is
+    within FIRST_LOAD_DEADLINE_SECONDS of its start, as read.Patience and the first load's deadline do.
+    """
     rng = random.Random(seed)  # noqa: S311 - a simulation, not cryptography
     bucket = TokenBucket()
-    queue = [(rng.uniform(0, window), pod, 0, 0, 0.0) for pod in range(pods)]
+    queue = [
+        (when, pod, 0, 0, when, when) for pod, when in enumerate(rng.uniform(0, window) for _ in range(pods))
+    ]
     heapq.heapify(queue)
     crashes = dict.fromkeys(range(pods), 0)
     requests = throttled = started = 0
     last_start = 0.0
     while queue:
-        now, pod, page, attempt, patience_since = heapq.heappop(queue)
+        now, pod, page, attempt, progress_at, load_started = heapq.heappop(queue)
         requests += 1
         if bucket.take(now):
-            if page + 1 < RESTART_PAGES:
-                heapq.heappush(queue, (now, pod, page + 1, 0, now))
+            if page + 1 < pages:
+                heapq.heappush(queue, (now, pod, page + 1, 0, now, load_started))
             else:
                 started, last_start = started + 1, now
             continue
         throttled += 1
         attempt += 1
+        patient = (
+            policy.patient
+            and now - progress_at < PATIENCE_SECONDS
+            and now - load_started < FIRST_LOAD_DEADLINE_SECONDS
+        )
         if attempt < BOTOCORE_ATTEMPTS:
             # NOTE: botocore's own retry of a throttled call: a random wait under a doubling base.
-            heapq.heappush(
-                queue, (now + rng.uniform(0, 2.0 ** (attempt - 1)), pod, page, attempt, patience_since)
-            )
-        elif policy.patient and now - patience_since < 60.0:
+            wait = rng.uniform(0, 2.0 ** (attempt - 1))
+            heapq.heappush(queue, (now + wait, pod, page, attempt, progress_at, load_started))
+        elif patient:
             pause = rng.uniform(0, min(5.0, 0.1 * 2.0 ** (attempt - BOTOCORE_ATTEMPTS)))
-            heapq.heappush(queue, (now + pause, pod, page, attempt, patience_since))
+            heapq.heappush(queue, (now + pause, pod, page, attempt, progress_at, load_started))
         else:
             delay = CRASH_BACKOFF[min(crashes[pod], len(CRASH_BACKOFF) - 1)]
             crashes[pod] += 1
-            heapq.heappush(queue, (now + delay, pod, 0, 0, now + delay))
+            heapq.heappush(queue, (now + delay, pod, 0, 0, now + delay, now + delay))
     return {
         "requests": requests,
         "throttled": throttled,
@@ -203,6 +216,11 @@ def restart(
     }
 
 
-def restarts(pods: int = 500) -> dict[str, dict[str, float | None]]:
-    """Both cold-load policies on the same fleet restart."""
-    return {policy.name: restart(policy, pods=pods) for policy in COLD_LOADS}
+def restarts(pods: int = 500) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Both cold-load policies on the same fleet restart, for 35 and 100 parameters a pod."""
+    return {
+        f"{parameters} parameters ({pages} pages)": {
+            policy.name: restart(policy, pages=pages, pods=pods) for policy in COLD_LOADS
+        }
+        for parameters, pages in RESTART_LOADS
+    }

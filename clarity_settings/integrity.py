@@ -38,6 +38,8 @@ READ_AHEAD: Final = 2
 """Buffers in flight between the reading thread and the hashing one."""
 IN_MEMORY_LIMIT: Final = 64 << 20
 SHOWN_HEX: Final = 8
+DEFAULT_MODEL_DIR: Final = "models"
+"""Where the commands look for the model files when MODEL_DIR (CLARITY_MODEL_DIR) does not say."""
 MODEL_FILES: Final = {
     "small": "PAT-S_29k_weights.h5",
     "medium": "PAT-M_29k_weights.h5",

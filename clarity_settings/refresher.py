@@ -25,8 +25,9 @@ REFRESH_AHEAD: Final = (0.80, 0.90)
 BACKOFF_JITTER: Final = 0.10
 FIRST_BACKOFF_SECONDS: Final = 1.0
 MAX_BACKOFF_SECONDS: Final = 60.0
-BUILD_DEADLINE_SECONDS: Final = 120.0
-"""How long a refresh may wait on its sources: well past every SSM page's own timeouts and retries."""
+BUILD_DEADLINE_SECONDS: Final = 300.0
+"""How long a load may wait on its sources: past every SSM page's own timeouts and retries, and past
+what a throttled fleet restart needs (500 pods x 10 pages at 40 requests a second take 125 s)."""
 
 MAX_ABANDONED: Final = 3
 """Abandoned builds a settings object lets wait at once: each holds a thread and a connection."""

@@ -396,6 +396,7 @@ def test_export_kubernetes_objects_in_the_guides_shapes(cli: Project, ssm_with_s
         "ENV_FOR_DYNACONF": "development",
         "CLARITY_USE_SSM": "true",
         "CLARITY_SSM_PREFIX": PREFIX,
+        "CLARITY_SECRETS_CACHE_TTL": "300",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     assert config["metadata"]["name"] == "app-config"
@@ -723,3 +724,27 @@ def test_version_is_the_installed_distributions() -> None:
     from importlib.metadata import version
 
     assert run("--version").stdout.strip().endswith(version("clarity-settings"))
+
+
+def test_the_configmap_carries_every_prefix_and_the_label_this_shell_reads(cli: Project) -> None:
+    os.environ.update(
+        {"CLARITY_SSM_PREFIX": "/clarity/shared,/clarity/production", "CLARITY_SSM_LABEL": "stable"}
+    )
+    data = yaml.safe_load(run("export", "--format", "k8s-configmap").stdout)["data"]
+    assert (data["CLARITY_SSM_PREFIX"], data["CLARITY_SSM_LABEL"]) == (
+        "/clarity/shared,/clarity/production",
+        "stable",
+    )
+
+
+def test_the_csi_export_with_a_label_lists_only_parameters_carrying_it(cli: Project, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/api_token", "labelled")
+    version = ssm_on.client.get_parameter(Name=f"{PREFIX}/api_token")["Parameter"]["Version"]
+    ssm_on.client.label_parameter_version(
+        Name=f"{PREFIX}/api_token", ParameterVersion=version, Labels=["stable"]
+    )
+    ssm_on.put(f"{PREFIX}/newer", "not labelled")
+    os.environ["CLARITY_SSM_LABEL"] = "stable"
+    documents = list(yaml.safe_load_all(run("export", "--format", "csi-secret-provider").stdout))
+    objects = yaml.safe_load(documents[0]["spec"]["parameters"]["objects"])
+    assert [item["objectName"] for item in objects] == [f"{PREFIX}/api_token"]

@@ -117,6 +117,8 @@ def test_engine_exports_cover_every_prefix_and_the_label(
     os.environ["CLARITY_SSM_PREFIX"] = f"{SHARED},{SERVICE}"
     external = list(yaml.safe_load_all(run("export", "--format", "external-secret").stdout))[1]
     assert [entry["find"]["path"] for entry in external["spec"]["dataFrom"]] == [SHARED, SERVICE]
+    for name in (f"{SERVICE}/api_token", f"{SERVICE}/region"):
+        ssm_on.client.label_parameter_version(Name=name, ParameterVersion=1, Labels=["stable"])
     os.environ["CLARITY_SSM_LABEL"] = "stable"
     provider = next(yaml.safe_load_all(run("export", "--format", "csi-secret-provider").stdout))
     listed = yaml.safe_load(provider["spec"]["parameters"]["objects"])

@@ -605,3 +605,18 @@ def test_ssm_put_stores_a_value_over_4_kb_that_the_loader_accepts(workdir: Path,
     result = CliRunner().invoke(main, ["ssm", "put", "certificate"], input=value)
     stored = ssm_on.client.get_parameter(Name=f"{PREFIX}/certificate", WithDecryption=True)["Parameter"]
     assert (result.exit_code, stored["Value"]) == (0, value)
+
+
+def test_ssm_put_keeps_the_stored_type_when_none_is_asked_for(workdir: Path, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/region_name", "eu-west-1", kind="String")
+    CliRunner().invoke(main, ["ssm", "put", "region_name", "--overwrite"], input="eu-central-1")
+    assert ssm_on.client.get_parameter(Name=f"{PREFIX}/region_name")["Parameter"]["Type"] == "String"
+
+
+def test_ssm_put_names_json_as_the_token_that_keeps_a_table(workdir: Path, ssm_on: Ssm) -> None:
+    ssm_on.put(f"{PREFIX}/limits", '@json {"a": 1}')
+    refused = CliRunner().invoke(main, ["ssm", "put", "limits", "--overwrite"], input="plain")
+    assert (
+        "loads as dict now; the new value would load as str: write it with its token (e.g. '@json ...')"
+        in (refused.stderr)
+    )

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from clarity_settings import ConfigurationError, SsmMappingError, SsmUnavailableError
 from clarity_settings.ssm import read, switch
-from clarity_settings.ssm.client import ssm_client
+from clarity_settings.ssm.client import aws_errors, ssm_client
 from clarity_settings.ssm.read import Parameter, map_parameters, setting_path
 from loaders import ssm_loader
 from tests.conftest import PREFIX, REGION, Project, Ssm
@@ -635,3 +635,12 @@ def test_inside_fresh_a_key_in_any_case_is_read_again(project: Project, ssm_on: 
     ssm_on.put(f"{PREFIX}/database/password", "new-password")
     with settings.fresh():
         assert (settings.get("neighbour"), settings["Database"]["PASSWORD"]) == ("changed", "new-password")
+
+
+def test_a_patient_read_gives_up_once_no_page_comes_through_within_its_patience(ssm: Ssm) -> None:
+    ssm.put(f"{PREFIX}/api_token", "t")
+    ssm.proxy.fail_every(THROTTLE)
+    os.environ["AWS_MAX_ATTEMPTS"] = "1"
+    with pytest.raises(aws_errors()):
+        read.fetch(ssm_client(), PREFIX, patience=read.Patience(seconds=1.0))
+    assert ssm.proxy.requests["GetParametersByPath"] > 1

@@ -17,7 +17,6 @@ import click
 
 from clarity_settings import data_values, engines, file_formats, names, provenance
 from clarity_settings.cli.common import (
-    active_prefix,
     env_option,
     hand_over,
     load_settings,
@@ -101,7 +100,7 @@ def _export_engine(output: str, name: str, store: str, store_kind: str, paramete
         listed = (
             [(last, [f"{last}/{relative.strip('/')}" for relative in parameters])]
             if parameters
-            else _parameters_under(prefixes)
+            else _parameters_under(prefixes, label)
         )
         files = engines.mounted_files(listed)
         objects = [engines.secret_provider_class(name=name, files=files, region=region, label=label)]
@@ -111,12 +110,16 @@ def _export_engine(output: str, name: str, store: str, store_kind: str, paramete
     hand_over(f"{documents}# the pod spec adds this volume, its mount and the two variables:\n{snippet}")
 
 
-def _parameters_under(prefixes: list[str]) -> list[tuple[str, list[str]]]:
-    """What SSM holds under each prefix (names only, nothing decrypted), else the two required secrets."""
+def _parameters_under(prefixes: list[str], label: str | None) -> list[tuple[str, list[str]]]:
+    """What SSM holds under each prefix (names only, nothing decrypted), else the two required secrets.
+
+    With a label, only the parameters carrying it: the CSI provider asks for name:label and fails the
+    whole mount on one that has none, where the loader merely reads what carries it.
+    """
     if switch.ssm_enabled(load_settings().instance):
         client = ssm_client()
         return [
-            (prefix, [found.name for found in read.fetch(client, prefix, decrypt=False)])
+            (prefix, [found.name for found in read.fetch(client, prefix, decrypt=False, label=label)])
             for prefix in prefixes
         ]
     say("SSM is off: listing the guide's two required secrets; add --parameter NAME for others", err=True)
@@ -138,11 +141,17 @@ def handed_on(settings: ClaritySettings) -> dict[str, Any]:
 
 
 def control_variables(settings: ClaritySettings) -> dict[str, str]:
-    """The guide's ConfigMap: whether and where to read SSM, in which region."""
+    """The guide's ConfigMap: whether and where to read SSM (every prefix, the label, the TTL), the region.
+
+    Pods given it read the very set this shell reads.
+    """
+    label = switch.label_of(settings.instance)
     return {
         names.ENV_SWITCHER: str(settings.current_env).lower(),
         names.control_variable(names.USE_SSM): "true",
-        names.control_variable(names.SSM_PREFIX): active_prefix(settings),
+        names.control_variable(names.SSM_PREFIX): ",".join(switch.prefixes_of(settings.instance)),
+        **({names.control_variable(names.SSM_LABEL): label} if label else {}),
+        names.control_variable(names.CACHE_TTL): f"{settings.ttl_seconds():g}",
         "AWS_DEFAULT_REGION": _region(),
     }
 

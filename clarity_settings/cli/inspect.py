@@ -106,16 +106,14 @@ def run_check(settings: Any) -> CheckReport:
 
 
 def model_problems(settings: Any) -> list[str]:
-    """Where MODEL_DIR names the model files, each one that does not verify: what `models verify` says.
+    """Each model file in MODEL_DIR (./models by default) that does not verify: what `models verify` says.
 
     A rotated key that no longer verifies the published checksums then fails `check` as it fails
-    every model load; without MODEL_DIR, or without model files there, nothing is hashed.
+    every model load; without model files there, nothing is hashed.
     """
     from clarity_settings import integrity  # hashing is imported only when model files are checked
 
-    directory = settings.get(names.MODEL_DIR)
-    if not directory:
-        return []
+    directory = settings.get(names.MODEL_DIR, integrity.DEFAULT_MODEL_DIR)
     paths = {size: path for size, path in integrity.model_paths(str(directory)).items() if path.exists()}
     if not paths:
         return []

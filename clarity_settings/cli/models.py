@@ -65,7 +65,9 @@ def models_publish(directory: Path | None) -> None:
     # NOTE: the target first, before any .env is read: a .env copies its variables into the process.
     target = prefix_settings()
     settings = model_settings(checksums=False)
-    paths = integrity.model_paths(directory or Path(str(settings.get(names.MODEL_DIR, "models"))))
+    paths = integrity.model_paths(
+        directory or Path(str(settings.get(names.MODEL_DIR, integrity.DEFAULT_MODEL_DIR)))
+    )
     key = SecretsManager(settings=settings).get_model_signature_key()
     with hashing_progress(paths.values()) as advance:
         signed = integrity.expected_checksums(paths, key, on_progress=advance)
@@ -86,7 +88,9 @@ def models_publish(directory: Path | None) -> None:
 def models_verify(directory: Path | None, output: str) -> None:
     """Verify the PAT files in DIRECTORY, naming the key (current or previous) that signed each."""
     settings = model_settings(checksums=True)
-    paths = integrity.model_paths(directory or Path(str(settings.get(names.MODEL_DIR, "models"))))
+    paths = integrity.model_paths(
+        directory or Path(str(settings.get(names.MODEL_DIR, integrity.DEFAULT_MODEL_DIR)))
+    )
     manager = SecretsManager(settings=settings)
     with hashing_progress(paths.values()) as advance:
         try:

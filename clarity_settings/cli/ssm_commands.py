@@ -49,11 +49,17 @@ def _read_value(from_file: Path | None) -> str:
 @click.option(
     "--from-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the value from this file."
 )
-@click.option("--type", "kind", type=click.Choice(list(write.PARAMETER_TYPES)), default="SecureString")
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(list(write.PARAMETER_TYPES)),
+    default=None,
+    help="SecureString for a new parameter; an existing one keeps its type.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing parameter.")
 @click.option("--retype", is_flag=True, help="With --overwrite: let the value load as another type.")
 @env_option
-def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool, retype: bool) -> None:
+def ssm_put(name: str, from_file: Path | None, kind: str | None, overwrite: bool, retype: bool) -> None:
     """Store the value from stdin or --from-file (never from the command line) as NAME."""
     settings = prefix_settings()
     full = write.absolute_name(name, active_prefix(settings))
@@ -62,6 +68,7 @@ def ssm_put(name: str, from_file: Path | None, kind: str, overwrite: bool, retyp
     prefixes = switch.prefixes_of(settings.instance)
     under = next((prefix for prefix in reversed(prefixes) if full.startswith(f"{prefix}/")), None)
     current = read.fetch(client, under, decrypt=False) if under is not None else []
+    kind = kind or write.kept_type(full, under or full.rpartition("/")[0], current)
     write.refuse_unloadable(
         full, value, kind, env=str(settings.current_env), prefixes=prefixes, current=current
     )

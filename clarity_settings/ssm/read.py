@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 PAGE_SIZE: Final = 10
 COLD_LOAD_PATIENCE_SECONDS: Final = 60.0
-"""How long a cold load waits out throttling before it fails (closed, outside development)."""
+"""How long a cold load waits for its next page through throttling before it fails (closed, outside
+development)."""
 FIRST_PAUSE_SECONDS: Final = 0.1
 MAX_PAUSE_SECONDS: Final = 5.0
 RETRIED_CODES: Final = frozenset({"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"})
@@ -85,6 +86,8 @@ def fetch(
     found: list[Parameter] = []
     while True:
         page = _page(client, request, patience)
+        if patience is not None:
+            patience.progressed()
         found += [_parameter(item, decrypt=decrypt) for item in page["Parameters"]]
         if not page.get("NextToken"):
             return found
@@ -107,16 +110,22 @@ def _page(client: SSMClient, request: dict[str, Any], patience: Patience | None)
 
 @dataclass
 class Patience:
-    """How long a cold load rides out throttling: full-jitter exponential backoff, within one deadline.
+    """How long a cold load rides out throttling: full-jitter exponential backoff while pages still come.
 
     AWS's advice for a throttled request is to wait a random time up to a doubling cap and ask again;
     a fleet restarting against the account's 40 requests a second then spreads out instead of failing
-    closed. Only throttling is waited out: a denied request or a dead endpoint fails at once.
+    closed. The load gives up once seconds pass without a page coming through (the whole load is
+    bounded by the first load's deadline). Only throttling is waited out: a denied request or a dead
+    endpoint fails at once.
     """
 
     seconds: float = COLD_LOAD_PATIENCE_SECONDS
     rng: random.Random = field(default_factory=random.Random)
-    started: float = field(default_factory=time.monotonic)
+    last_progress: float = field(default_factory=time.monotonic)
+
+    def progressed(self) -> None:
+        """A page came through: the wait for the next one starts now."""
+        self.last_progress = time.monotonic()
 
     def pause(self, code: str, attempt: int) -> float | None:
         """Seconds to wait before asking again, or None: not worth waiting for, or no time left."""
@@ -124,7 +133,7 @@ class Patience:
             return None
         cap = min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2.0 ** (attempt - 1))
         pause = self.rng.uniform(0, cap)
-        left = self.started + self.seconds - time.monotonic()
+        left = self.last_progress + self.seconds - time.monotonic()
         return pause if pause < left else None
 
 

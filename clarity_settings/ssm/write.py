@@ -177,12 +177,16 @@ def refuse_silent_retype(levels: Levels, existing: read.Parameter, text: str, ki
         return
     change = value_type_change(levels, existing, read.value_of(read.Parameter(existing.name, kind, text, 0)))
     if change is not None:
-        before = change.partition(" -> ")[0]
+        token = _TOKEN_OF.get(change.partition(" -> ")[0], "@json")
         raise ConfigurationError(
             f"{existing.name} loads as {change.replace(' -> ', ' now; the new value would load as ')}: "
-            f"write it with its token (e.g. '@{before} ...') to keep the type, or pass --retype; "
+            f"write it with its token (e.g. '{token} ...') to keep the type, or pass --retype; "
             "it was not written"
         )
+
+
+_TOKEN_OF: Final = {"int": "@int", "float": "@float", "bool": "@bool", "str": "@str"}
+"""The typing token that keeps a loaded type; anything else (a table, a list, null) is @json."""
 
 
 def _loads_same(levels: Levels, parameter: read.Parameter, value: object) -> bool:
@@ -232,6 +236,17 @@ def refuse_unpublishable(wanted: Mapping[Levels, object], *, env: str, prefix: s
 def _strict(env: str, prefix: str) -> str:
     """The name strict rules go by: the environment, or the prefix a development shell writes to."""
     return prefix if names.is_development(env) else env
+
+
+def kept_type(name: str, prefix: str, current: Iterable[read.Parameter]) -> str:
+    """The type a put gives a parameter when none is asked for: the one it has, else SecureString.
+
+    A signing key planted as a String does not keep that type: the keys are only ever SecureStrings.
+    """
+    existing = next((found for found in current if found.name == name), None)
+    if existing is None or read.setting_path(prefix, name) in names.ENCRYPTED_ONLY:
+        return DEFAULT_TYPE
+    return existing.type
 
 
 def refuse_unloadable(

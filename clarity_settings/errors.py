@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dynaconf import DynaconfParseError
 from dynaconf.validator import ValidationError
 
 if TYPE_CHECKING:
@@ -16,6 +17,10 @@ class ClaritySettingsError(Exception):
 
 class ConfigurationError(ClaritySettingsError, ValueError):
     """A control variable or setting holds something the library cannot accept."""
+
+
+class TokenValueError(ConfigurationError, DynaconfParseError):  # type: ignore[misc]
+    """A value does not fit its typing token; also dynaconf's DynaconfParseError, which code catches."""
 
 
 class SsmMappingError(ConfigurationError):

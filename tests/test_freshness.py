@@ -144,9 +144,9 @@ def test_with_the_monotonic_clock_readers_leave_refreshing_to_the_timer(project:
     eventually(lambda: ssm.proxy.total == 1)
 
 
-def test_refresh_cache_starts_a_background_refresh_without_waiting_for_a_read(warm: Any, ssm: Ssm) -> None:
+def test_a_background_refresh_starts_without_waiting_for_a_read(warm: Any, ssm: Ssm) -> None:
     publish(ssm, 2)
-    SecretsManager(settings=warm).refresh_cache()
+    SecretsManager(settings=warm).refresh_cache_in_background()
     eventually(lambda: warm.MODEL_SIGNATURE_KEY == "key-2")
     assert ssm.proxy.total == 1
 

@@ -2,9 +2,11 @@
 
 from typing import TYPE_CHECKING, Any
 
+from clarity_settings import dynaconf_internals  # noqa: F401 - checks dynaconf before any module reaches inside
 from clarity_settings.errors import (
     ClaritySettingsError,
     ConfigurationError,
+    DynaconfVersionError,
     InvalidSettingError,
     ModelIntegrityError,
     ModelSetIntegrityError,
@@ -60,6 +62,7 @@ settings = create_settings()
 __all__ = [
     "ClaritySettingsError",
     "ConfigurationError",
+    "DynaconfVersionError",
     "InvalidSettingError",
     "ModelIntegrityError",
     "ModelSetIntegrityError",

@@ -15,6 +15,10 @@ class ClaritySettingsError(Exception):
     """Root of the hierarchy, so an application can catch everything from this package at once."""
 
 
+class DynaconfVersionError(ClaritySettingsError, ImportError):
+    """The installed dynaconf lacks a name the package needs: the message names it and the supported range."""
+
+
 class ConfigurationError(ClaritySettingsError, ValueError):
     """A control variable or setting holds something the library cannot accept."""
 

@@ -23,13 +23,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 from dynaconf import LazySettings, default_settings
-from dynaconf.base import UPPER_DEFAULT_SETTINGS
 from dynaconf.nodes import DataDict
 from dynaconf.utils import normalize_kwargs
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
-from clarity_settings import layers, mounted, names, reading, rules
+from clarity_settings import data_values, layers, mounted, names, reading, rules
 from clarity_settings.changes import ChangeCallback, ChangeListeners
 from clarity_settings.errors import (
     ClaritySettingsError,
@@ -744,7 +743,7 @@ def _copy_for_reload(instance: Any) -> Any:
     kept = {
         key: value
         for key, value in dict.items(store)
-        if key in UPPER_DEFAULT_SETTINGS or key in config.defaults
+        if key in data_values.DEFAULT_SETTING_NAMES or key in config.defaults
     }
     emptied: Any = {}
     if isinstance(store, DataDict):

@@ -148,12 +148,14 @@ class Deadline:
 
     def __init__(self, seconds: float = BUILD_DEADLINE_SECONDS) -> None:
         self.seconds = seconds
-        self._running: threading.Thread | None = None
+        self._running: threading.Event | None = None
 
     def run(self, build: Callable[[], T]) -> T:
         """build's result, its exception, or RefreshDeadlineError once the deadline has passed."""
-        stuck = self._running
-        if stuck is not None and stuck.is_alive():
+        # NOTE: the last build's done event, not its thread: a thread that has handed over its outcome
+        # may still be alive for a moment, and the refresh right after it is no stuck build.
+        previous = self._running
+        if previous is not None and not previous.is_set():
             raise RefreshDeadlineError(
                 f"a refresh abandoned after {self.seconds:g} s is still waiting on its source; "
                 "the previous values stay in use"
@@ -170,7 +172,7 @@ class Deadline:
                 done.set()
 
         thread = threading.Thread(target=target, name="clarity-settings-build", daemon=True)
-        self._running = thread
+        self._running = done
         thread.start()
         if not done.wait(self.seconds):
             raise RefreshDeadlineError(

@@ -10,11 +10,13 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from clarity_settings import SecretsManager, refresher
+from clarity_settings.errors import RefreshDeadlineError
 from clarity_settings.refresher import REFRESH_AHEAD
 from tests.conftest import PREFIX, Project, Ssm, eventually, publish
 from tests.ssm_proxy import THROTTLE, latency
@@ -457,3 +459,21 @@ def test_health_reports_when_a_value_last_changed(project: Project, ssm: Ssm) ->
     publish(ssm, 2)
     manager.refresh_cache(wait=True)
     assert manager.health_check()["last_change"] is not None
+
+
+def test_refreshes_one_right_after_another_are_never_taken_for_a_stuck_one(
+    project: Project, tmp_path: Path
+) -> None:
+    mounted = tmp_path / "secrets"
+    mounted.mkdir()
+    (mounted / "api_token").write_text("inside")
+    os.environ.update({"CLARITY_SECRETS_DIR": str(mounted), "CLARITY_USE_SSM": "false"})
+    settings = project.settings()
+    refused = []
+    for _ in range(300):
+        # NOTE: a build thread still exiting after it answered once made the next refresh raise (3.13).
+        try:
+            settings.refresh_now()
+        except RefreshDeadlineError as error:
+            refused.append(str(error))
+    assert refused == []

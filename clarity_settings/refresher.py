@@ -148,14 +148,14 @@ class Deadline:
 
     def __init__(self, seconds: float = BUILD_DEADLINE_SECONDS) -> None:
         self.seconds = seconds
-        self._running: threading.Event | None = None
+        self._running: tuple[threading.Thread, threading.Event] | None = None
 
     def run(self, build: Callable[[], T]) -> T:
         """build's result, its exception, or RefreshDeadlineError once the deadline has passed."""
-        # NOTE: the last build's done event, not its thread: a thread that has handed over its outcome
-        # may still be alive for a moment, and the refresh right after it is no stuck build.
+        # NOTE: stuck means not done and alive: a thread that has handed over its outcome may still be
+        # alive for a moment (3.13), and after a fork the parent's build thread is not running here.
         previous = self._running
-        if previous is not None and not previous.is_set():
+        if previous is not None and not previous[1].is_set() and previous[0].is_alive():
             raise RefreshDeadlineError(
                 f"a refresh abandoned after {self.seconds:g} s is still waiting on its source; "
                 "the previous values stay in use"
@@ -172,7 +172,7 @@ class Deadline:
                 done.set()
 
         thread = threading.Thread(target=target, name="clarity-settings-build", daemon=True)
-        self._running = done
+        self._running = (thread, done)
         thread.start()
         if not done.wait(self.seconds):
             raise RefreshDeadlineError(

@@ -1,10 +1,12 @@
 """Files are read where the user put them: the working directory, or the paths given to dynaconf in code.
 
 dynaconf looks for settings.toml and .env in the running script's directory, the working directory
-and every parent of both, so a stray file two directories up could configure a service. Here relative
-names are made absolute against root_path (else the working directory) before dynaconf sees them,
-and .env is read by python-dotenv from that one place, literally (``${NAME}`` is not expanded: a
-value is data). ``search_parent_directories=True`` opts back in to dynaconf's search.
+and every parent of both, so a stray file two directories up could configure a service. Here a
+relative name is looked for only where dynaconf's root path points and in the working directory
+(find_here, which ClarityInstance puts in place of dynaconf's search; a plain Dynaconf object gets
+absolute names from dynaconf_options()), and .env is read by python-dotenv from root_path or the
+working directory, literally (``${NAME}`` is not expanded: a value is data).
+``search_parent_directories=True`` opts back in to dynaconf's search.
 """
 
 from __future__ import annotations

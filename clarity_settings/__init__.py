@@ -2,10 +2,12 @@
 
 from typing import TYPE_CHECKING, Any
 
+from clarity_settings import dynaconf_internals  # noqa: F401 - checks dynaconf before any module reaches inside
 from clarity_settings.contract.outbound import guard_package_logs
 from clarity_settings.errors import (
     ClaritySettingsError,
     ConfigurationError,
+    DynaconfVersionError,
     InvalidSettingError,
     ModelIntegrityError,
     ModelSetIntegrityError,
@@ -64,6 +66,7 @@ settings = create_settings()
 __all__ = [
     "ClaritySettingsError",
     "ConfigurationError",
+    "DynaconfVersionError",
     "InvalidSettingError",
     "ModelIntegrityError",
     "ModelSetIntegrityError",

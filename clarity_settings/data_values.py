@@ -32,7 +32,9 @@ _DYNACONF_TOKEN = re.compile(
 """Text starting with a token dynaconf knows (``@format``, ``@read_file/x``), but not ``@nonexistent``."""
 
 MERGE_MARKERS: Final = frozenset({"dynaconf_merge", "dynaconf_merge_unique"})
-DYNACONF_OPTIONS: Final = frozenset(name for name in vars(dynaconf.default_settings) if name.isupper()) | {
+DEFAULT_SETTING_NAMES: Final = frozenset(name for name in vars(dynaconf.default_settings) if name.isupper())
+"""dynaconf's default settings: with every *_FOR_DYNACONF name, the options it reads from the environment."""
+DYNACONF_OPTIONS: Final = DEFAULT_SETTING_NAMES | {
     "YAML",
     "DYNABOXIFY",
     "LOAD_DOTENV",
@@ -215,6 +217,12 @@ def is_dynaconf_option(level: str) -> bool:
     return (
         upper.startswith(("DYNACONF_", "_")) or upper.endswith("_FOR_DYNACONF") or upper in DYNACONF_OPTIONS
     )
+
+
+def is_option_variable(variable: str) -> bool:
+    """Whether dynaconf reads a variable as its option: a default setting's name or any *_FOR_DYNACONF."""
+    upper = variable.upper()
+    return upper.endswith("_FOR_DYNACONF") or upper in DEFAULT_SETTING_NAMES
 
 
 Placement = tuple[tuple[str, ...], object, SourceMetadata]

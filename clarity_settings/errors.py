@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dynaconf import DynaconfParseError
 from dynaconf.validator import ValidationError
 
 if TYPE_CHECKING:
@@ -14,8 +15,16 @@ class ClaritySettingsError(Exception):
     """Root of the hierarchy, so an application can catch everything from this package at once."""
 
 
+class DynaconfVersionError(ClaritySettingsError, ImportError):
+    """The installed dynaconf lacks a name the package needs: the message names it and the supported range."""
+
+
 class ConfigurationError(ClaritySettingsError, ValueError):
     """A control variable or setting holds something the library cannot accept."""
+
+
+class TokenValueError(ConfigurationError, DynaconfParseError):  # type: ignore[misc]
+    """A value does not fit its typing token; also dynaconf's DynaconfParseError, which code catches."""
 
 
 class SsmMappingError(ConfigurationError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -45,6 +46,8 @@ MUTATORS: Final = (
 )
 """dynaconf's Settings methods that change the values held; every other way of changing them calls one."""
 _OWNER: Final = "_clarity_owner"
+_SEARCH_PARENTS: Final = "_clarity_search_parents"
+"""Where a ClarityInstance records that its files may be searched for in parent directories."""
 _MUTATING = threading.local()
 
 
@@ -56,8 +59,13 @@ class Owner(Protocol):
 
 
 def report_changes(instance: Any, owner: Owner) -> None:
-    """Have instance tell owner after each change made to it in place (settings.set(), update(), ...)."""
-    object.__setattr__(instance, _OWNER, weakref.ref(owner))
+    """Have instance tell owner after each change made to it in place (settings.set(), update(), ...).
+
+    Every object that published instance hears (dynaconf's LazySettings(wrapped) shares one set
+    between two objects); weak references, which a copy of the set shares as they are.
+    """
+    earlier = [ref for ref in instance.__dict__.get(_OWNER, ()) if ref() is not None and ref() is not owner]
+    object.__setattr__(instance, _OWNER, (*earlier, weakref.ref(owner)))
 
 
 def _announcing(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,10 +91,10 @@ class ClarityInstance(Settings):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         attach(self, clarity_ssm or SsmContext())
-        files, settings_module, dotenv = local_files.prepare(
-            kwargs.get("SETTINGS_FILE_FOR_DYNACONF"),
-            settings_module,
-            root_path=kwargs.get("ROOT_PATH_FOR_DYNACONF"),
+        object.__setattr__(self, _SEARCH_PARENTS, clarity_search_parents)
+        root_path = kwargs.get("ROOT_PATH_FOR_DYNACONF")
+        dotenv = local_files.read_dotenv(
+            root_path=root_path,
             dotenv=kwargs.get("DOTENV_PATH_FOR_DYNACONF"),
             load_dotenv=clarity_load_dotenv,
             search_parents=clarity_search_parents,
@@ -94,14 +102,27 @@ class ClarityInstance(Settings):  # type: ignore[misc]
         )
         object.__setattr__(self, local_files.DOTENV_ATTRIBUTE, dotenv)
         try:
-            super().__init__(settings_module, **{**kwargs, "SETTINGS_FILE_FOR_DYNACONF": files})
+            super().__init__(settings_module, **kwargs)
         except ClaritySettingsError:
             raise
         except (DynaconfParseError, ValueError):
-            problem = local_files.settings_files_problem(files)
+            files = settings_module or kwargs.get("SETTINGS_FILE_FOR_DYNACONF")
+            problem = local_files.settings_files_problem(files, local_files.base_directory(root_path))
             if problem is None:
                 raise
             raise problem from None
+
+    def find_file(self, *args: Any, **kwargs: Any) -> str:
+        """dynaconf's search for a settings file, kept where the user put it: never a parent directory.
+
+        dynaconf passes the root path (or the first settings file's directory); a name is looked
+        up there, then in the working directory. search_parent_directories=True restores the climb.
+        """
+        if self.__dict__.get(_SEARCH_PARENTS):
+            return str(super().find_file(*args, **kwargs))
+        kwargs.setdefault("project_root", self._root_path)
+        kwargs.setdefault("skip_files", self.get("SKIP_FILES_FOR_DYNACONF", []))
+        return local_files.find_here(*args, **kwargs)
 
     def execute_loaders(self, *args: Any, **kwargs: Any) -> None:
         """dynaconf's loaders, with its own .env search off whatever code stored (FlaskDynaconf stores it on).
@@ -130,14 +151,25 @@ class ClarityInstance(Settings):  # type: ignore[misc]
                 self._tell_owner()
 
     def _tell_owner(self) -> None:
-        reference = self.__dict__.get(_OWNER)
-        owner = reference() if reference is not None else None
-        if owner is not None:
-            owner.instance_changed(self)
+        for reference in self.__dict__.get(_OWNER, ()):
+            owner = reference()
+            if owner is not None:
+                owner.instance_changed(self)
 
 
 for _name in MUTATORS:
     setattr(ClarityInstance, _name, _announcing(getattr(ClarityInstance, _name)))
+
+
+@functools.cache
+def instance_class(wrapper: type | None) -> type:
+    """The Settings class a settings object loads: ClarityInstance, or it over dynaconf's _wrapper_class.
+
+    dynaconf's own subclasses (HookableSettings) keep their behaviour and gain the file rules.
+    """
+    if wrapper is None or issubclass(wrapper, ClarityInstance):
+        return ClarityInstance if wrapper is None else wrapper
+    return type(f"Clarity{wrapper.__name__}", (ClarityInstance, wrapper), {"__module__": __name__})
 
 
 def options_for(
@@ -160,6 +192,7 @@ def options_for(
         "environments": True,
         "env_switcher": names.ENV_SWITCHER,
         "settings_files": list(local_files.SETTINGS_FILES),
+        "load_dotenv": True,
         "merge_enabled": False,
         "loaders": list(LOADERS),
         "validators": build_validators(),
@@ -168,6 +201,16 @@ def options_for(
         options["env"] = names.DEVELOPMENT
     options.update(overrides)
     return options
+
+
+def reads_dotenv(load_dotenv: bool | None, options: dict[str, Any]) -> bool:
+    """Whether .env is read: as code says, else as dynaconf would (LOAD_DOTENV, LOAD_DOTENV_FOR_DYNACONF)."""
+    if load_dotenv is not None:
+        return load_dotenv
+    given = {key.upper(): value for key, value in options.items()}.get("LOAD_DOTENV")
+    if given is not None:
+        return given is True
+    return os.environ.get("LOAD_DOTENV_FOR_DYNACONF", "").strip().lower() in names.TRUE_WORDS
 
 
 def environment_choice(options: dict[str, Any]) -> local_files.EnvironmentChoice:
@@ -191,12 +234,14 @@ def dynaconf_options(
     is read now, because dynaconf's own search climbs parent directories.
     """
     options = options_for(overrides, builtin_code_settings=builtin_code_settings)
-    files, _, _ = local_files.prepare(
-        options.pop("settings_file", None) or options.pop("settings_files"),
-        None,
-        root_path=options.get("root_path"),
+    files = options.pop("settings_file", None) or options.pop("settings_files")
+    root_path = options.get("root_path")
+    if not search_parent_directories:
+        files = local_files.absolute_files(files, local_files.base_directory(root_path))
+    local_files.read_dotenv(
+        root_path=root_path,
         dotenv=options.get("dotenv_path"),
-        load_dotenv=bool(options.pop("load_dotenv", True)),
+        load_dotenv=bool(options.pop("load_dotenv")),
         search_parents=search_parent_directories,
         environment=environment_choice(options),
     )

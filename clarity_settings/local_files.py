@@ -1,10 +1,12 @@
 """Files are read where the user put them: the working directory, or the paths given to dynaconf in code.
 
 dynaconf looks for settings.toml and .env in the running script's directory, the working directory
-and every parent of both, so a stray file two directories up could configure a service. Here relative
-names are made absolute against root_path (else the working directory) before dynaconf sees them,
-and .env is read by python-dotenv from that one place, literally (``${NAME}`` is not expanded: a
-value is data). ``search_parent_directories=True`` opts back in to dynaconf's search.
+and every parent of both, so a stray file two directories up could configure a service. Here a
+relative name is looked for only where dynaconf's root path points and in the working directory
+(find_here, which ClarityInstance puts in place of dynaconf's search; a plain Dynaconf object gets
+absolute names from dynaconf_options()), and .env is read by python-dotenv from root_path or the
+working directory, literally (``${NAME}`` is not expanded: a value is data).
+``search_parent_directories=True`` opts back in to dynaconf's search.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from dynaconf.constants import ALL_EXTENSIONS
 from dynaconf.utils.files import find_file
 
 from clarity_settings import data_values, names
@@ -38,10 +41,26 @@ def base_directory(root_path: object) -> Path:
     return Path(str(root_path)) if root_path else Path.cwd()
 
 
-def absolute_files(files: str | Sequence[str], base: Path) -> list[str]:
-    """Settings file names as absolute paths under base (a comma-separated string works too)."""
-    names = files.split(",") if isinstance(files, str) else list(files)
-    return [str(base / name.strip()) for name in names if name.strip()]
+FileNames = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+"""Settings files as dynaconf takes them: a path, a list of paths, or names separated by ';' or ','."""
+
+
+def absolute_files(files: FileNames, base: Path) -> list[str]:
+    """Settings file names as absolute paths under base, split as dynaconf splits them."""
+    if isinstance(files, str):
+        separator = next((sep for sep in ";," if sep in files), None)
+        listed: list[str | os.PathLike[str]] = list(files.split(separator)) if separator else [files]
+    elif isinstance(files, os.PathLike):
+        listed = [files]
+    else:
+        listed = list(files)
+    names = [os.fspath(name).strip() for name in listed]
+    return [str(base / name) if _names_a_file(name) else name for name in names if name]
+
+
+def _names_a_file(name: str) -> bool:
+    """dynaconf's own test: a file by its extension or a glob; any other name is a Python module to import."""
+    return name.endswith((*ALL_EXTENSIONS, ".py")) or any(char in name for char in "*?[")
 
 
 def dotenv_path(explicit: object, base: Path, *, search_parents: bool) -> Path | None:
@@ -109,7 +128,7 @@ def load_dotenv_file(path: Path, switcher: str = names.ENV_SWITCHER) -> None:
             raise ConfigurationError(
                 f"{path} sets {name} to something other than a plain name; write the environment's name"
             )
-        if name != switcher and data_values.is_dynaconf_option(name.removeprefix(names.VARIABLE_PREFIX)):
+        if name != switcher and data_values.is_option_variable(name.removeprefix(names.VARIABLE_PREFIX)):
             raise ConfigurationError(
                 f"{path} sets {name}, a dynaconf option; a .env file holds settings only: set dynaconf "
                 "options in code, and choose the environment with ENV_FOR_DYNACONF"
@@ -118,13 +137,12 @@ def load_dotenv_file(path: Path, switcher: str = names.ENV_SWITCHER) -> None:
         _from_dotenv[name] = (value, path.resolve())
 
 
-def settings_files_problem(files: object) -> ConfigurationError | None:
+def settings_files_problem(files: FileNames | None, base: Path) -> ConfigurationError | None:
     """Why dynaconf could not load the settings files, naming the file and line or key, if a file says."""
     from clarity_settings import file_formats  # only a failed load pays for importing it
 
-    listed = [files] if isinstance(files, str) else files if isinstance(files, list | tuple) else []
-    for name in listed:
-        problem = file_formats.settings_file_problem(Path(str(name)))
+    for name in absolute_files(files, base) if files else []:
+        problem = file_formats.settings_file_problem(Path(name))
         if problem is not None:
             return problem
     return None
@@ -146,29 +164,33 @@ def forget_dotenv() -> None:
     _from_dotenv.clear()
 
 
-def prepare(
-    files: object,
-    settings_module: object,
+def read_dotenv(
     *,
     root_path: object,
     dotenv: object,
     load_dotenv: bool,
     search_parents: bool,
     environment: EnvironmentChoice,
-) -> tuple[object, object, Path | None]:
-    """Settings files (and SETTINGS_FILE_FOR_DYNACONF's module) as absolute paths, and the .env read now.
-
-    With search_parents, names are left for dynaconf's own search and .env is found the same way.
-    """
+) -> Path | None:
+    """Read the .env a settings object names, now, in development only; the file read, if one was."""
     base = base_directory(root_path)
-    if not search_parents:
-        files = absolute_files(files or SETTINGS_FILES, base)  # type: ignore[arg-type]
-        settings_module = absolute_files(str(settings_module), base) if settings_module else None
     path = dotenv_path(dotenv, base, search_parents=search_parents) if load_dotenv else None
     if path is None or not path.is_file():
-        return files, settings_module, None
+        return None
     if not environment.reads_dotenv():
         log.warning("%s is not read: %s", path.resolve(), DOTENV_REFUSED)
-        return files, settings_module, None
+        return None
     load_dotenv_file(path, environment.switcher)
-    return files, settings_module, path.resolve()
+    return path.resolve()
+
+
+def find_here(filename: str, project_root: object = None, skip_files: Sequence[str] | None = None) -> str:
+    """dynaconf's find_file without its climb: filename in project_root, else in the working directory."""
+    if os.path.isabs(filename):
+        return filename if os.path.exists(filename) else ""
+    places = [os.path.abspath(str(project_root))] if project_root else []
+    for place in [*places, os.getcwd()]:
+        candidate = os.path.join(place, filename)
+        if os.path.exists(candidate) and candidate not in (skip_files or ()):
+            return candidate
+    return ""

@@ -51,8 +51,13 @@ def snapshot_of(instance: Any, reserved: frozenset[str]) -> dict[str, Any] | Non
         # NOTE: interned, the key is the very object a name in compiled code is; CPython's fast read
         # compares the two by identity and falls back to a full lookup on every read otherwise.
         snapshot[sys.intern(key)] = value
-        if lower_case and key.lower() not in reserved:
-            snapshot.setdefault(sys.intern(key.lower()), value)
+        # NOTE: dynaconf finds "spaced key" as spaced_key too (find_the_correct_casing).
+        spellings = [key.replace(" ", "_")]
+        if lower_case:
+            spellings += [key.lower(), spellings[0].lower()]
+        for name in spellings:
+            if name not in reserved:
+                snapshot.setdefault(sys.intern(name), value)
     return snapshot
 
 

@@ -133,17 +133,24 @@ class SecretsManager:
             value = os.environ.get(env_var)
         return value
 
-    def refresh_cache(self, key: str | None = None, *, wait: bool = False) -> None:
-        """Refresh in the background now, readers keeping the current values (one key or all cost the same).
+    def refresh_cache(self, key: str | None = None, *, wait: bool = True) -> None:
+        """The guide's forced refresh: returns once the next read sees SSM's current values.
 
-        With wait=True the refresh happens before this returns, or raises why the previous values stay.
+        The caller asked, so the caller waits (bounded by the client's timeouts and the refresh
+        deadline); the whole set is read again, so one key or all cost the same. If the refresh
+        fails the previous values stay and the error is raised. wait=False is
+        refresh_cache_in_background().
         """
         if key is not None and not isinstance(key, str):
             raise ConfigurationError("key must be a setting name such as 'model_signature_key'")
         if wait:
             self.freshness.refresh_now()
         else:
-            self.freshness.expire()
+            self.refresh_cache_in_background()
+
+    def refresh_cache_in_background(self) -> None:
+        """Ask for a refresh and return at once; readers keep the current values until it is in."""
+        self.freshness.expire()
 
     def health_check(self, *, probe: bool = False) -> dict[str, Any]:
         """Status for health endpoints: where each secret came from, how old, whether stale; never a value."""

@@ -23,15 +23,19 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 from dynaconf import LazySettings, default_settings
-from dynaconf.base import UPPER_DEFAULT_SETTINGS
 from dynaconf.nodes import DataDict
 from dynaconf.utils import normalize_kwargs
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
-from clarity_settings import layers, mounted, names, reading, rules
+from clarity_settings import data_values, layers, mounted, names, reading, rules
 from clarity_settings.changes import ChangeCallback, ChangeListeners
-from clarity_settings.errors import ClaritySettingsError, ConfigurationError, SsmUnavailableError
+from clarity_settings.errors import (
+    ClaritySettingsError,
+    ConfigurationError,
+    SsmUnavailableError,
+    TokenValueError,
+)
 from clarity_settings.refresher import BUILD_DEADLINE_SECONDS, Deadline, Refresher, refresh_delay, retry_delay
 from clarity_settings.ssm.health import SsmHealth, Status
 from clarity_settings.ssm.switch import SsmContext, context_of
@@ -127,36 +131,44 @@ class ClaritySettings(_WithInstanceDict):
 
     def __init__(
         self,
+        wrapped: Any = None,
         *,
         clock: Clock = time.monotonic,
         rng: random.Random | None = None,
         cache_ttl_seconds: float | None = None,
         ssm_context: SsmContext | None = None,
-        load_dotenv: bool = True,
+        load_dotenv: bool | None = None,
         search_parent_directories: bool = False,
         refresh_deadline_seconds: float = BUILD_DEADLINE_SECONDS,
         **options: Any,
     ) -> None:
+        """dynaconf's LazySettings(wrapped=None, **options), plus how fresh and from where.
+
+        wrapped, as in dynaconf, is a loaded Settings to use as it is (a copy under Django's
+        override_settings); load_dotenv defaults to dynaconf's (LOAD_DOTENV, LOAD_DOTENV_FOR_DYNACONF).
+        """
         context = ssm_context or SsmContext()
-        # NOTE: dynaconf itself never reads .env here (load_dotenv=False, whatever LOAD_DOTENV_FOR_DYNACONF
-        # says): it would search parent directories, expand ${NAME} and ignore the environment. The
-        # wrapper reads it, and only in development.
+        # NOTE: dynaconf itself never reads .env here (_load reloads its defaults without it, whatever
+        # LOAD_DOTENV_FOR_DYNACONF says): it would search parent directories, expand ${NAME} and ignore
+        # the environment. The wrapper reads it, and only in development.
         kwargs = {
             "clarity_ssm": context,
-            "clarity_load_dotenv": load_dotenv,
+            "clarity_load_dotenv": layers.reads_dotenv(load_dotenv, options),
             "clarity_search_parents": search_parent_directories,
             "clarity_environment": layers.environment_choice(options),
             **options,
-            "load_dotenv": False,
         }
+        wrapper_class = layers.instance_class(kwargs.pop("_wrapper_class", None))
         self._start_freshness(
-            dynaconf=(empty, normalize_kwargs(kwargs), layers.ClarityInstance),
+            dynaconf=(empty, normalize_kwargs(kwargs), wrapper_class),
             clock=clock,
             rng=rng,
             ttl_override=cache_ttl_seconds,
             context=context,
             deadline_seconds=refresh_deadline_seconds,
         )
+        if wrapped:
+            self._settle(copy.deepcopy(wrapped) if getattr(self, "_django_override", False) else wrapped, 0)
 
     @classmethod
     def around(cls, lazy: LazySettings, *, clock: Clock = time.monotonic) -> ClaritySettings:
@@ -189,9 +201,7 @@ class ClaritySettings(_WithInstanceDict):
             # takes its place, so that setting reads fresh values and no refresh copies it as a change.
             for key in [key for key, value in instance.store.items() if value is lazy]:
                 instance.store[key] = fresh
-            _claim_fresh_keys(instance)
-            fresh._publish(instance)
-            fresh._schedule_after_load(0)
+            fresh._settle(instance, 0)
         return fresh
 
     def _start_freshness(
@@ -308,9 +318,10 @@ class ClaritySettings(_WithInstanceDict):
         """
         with self._publish_guard():
             instance = self._wrapped
+            # NOTE: exactly ClarityInstance: a subclass of dynaconf's (HookableSettings) may hook every read.
             snapshot = (
                 reading.snapshot_of(instance, _RESERVED)
-                if not self._attention and isinstance(instance, layers.ClarityInstance)
+                if not self._attention and type(instance) is layers.ClarityInstance
                 else None
             )
             settled, attending = self._forms
@@ -522,30 +533,44 @@ class ClaritySettings(_WithInstanceDict):
         """The first load, by whichever path asks (an attribute, len(), bool(), in): once, then scheduled."""
         with self._lock():
             if self._wrapped is empty:
-                expiries_seen = self._expiries
-                try:
-                    instance = self._deadline.run(
-                        self._configure, what="the first load", kept="nothing was loaded"
-                    )
-                except UnicodeDecodeError as error:
-                    raise ConfigurationError(
-                        f"settings.toml, .secrets.toml or .env is not valid UTF-8 (byte {error.start}); "
-                        "save it as UTF-8"
-                    ) from None
-                except DynaconfParseError:
-                    raise ConfigurationError(
-                        "a value with a dynaconf typing token (@int, @float, @bool, @json) does not fit it; "
-                        "check the CLARITY_* variables and the settings files"
-                    ) from None
-                _claim_fresh_keys(instance)
-                self._publish(instance)
-                self._schedule_after_load(expiries_seen)
+                self._load(None, {})
 
-    def _configure(self) -> Any:
-        """dynaconf's LazySettings.configure: its defaults read from the environment again, then Settings."""
+    def configure(self, settings_module: Any = None, **options: Any) -> None:
+        """dynaconf's configure: load now, from settings_module and options (the object's own options win)."""
+        with self._lock():
+            self._load(settings_module, options)
+
+    def _load(self, settings_module: Any, options: dict[str, Any]) -> None:
+        """Load a whole set as dynaconf's LazySettings.configure does, then publish and schedule it."""
+        expiries_seen = self._expiries
         default_settings.reload(load_dotenv=False)
         variable = self._kwargs.get("ENVVAR_FOR_DYNACONF", default_settings.ENVVAR_FOR_DYNACONF)
-        return self._wrapper_class(settings_module=os.environ.get(variable), **self._kwargs)
+        kwargs = {**normalize_kwargs(options), **self._kwargs}
+        try:
+            instance = self._deadline.run(
+                lambda: self._wrapper_class(
+                    settings_module=settings_module or os.environ.get(variable), **kwargs
+                ),
+                what="the first load",
+                kept="nothing was loaded",
+            )
+        except UnicodeDecodeError as error:
+            raise ConfigurationError(
+                f"settings.toml, .secrets.toml or .env is not valid UTF-8 (byte {error.start}); "
+                "save it as UTF-8"
+            ) from None
+        except DynaconfParseError:
+            raise TokenValueError(
+                "a value with a dynaconf typing token (@int, @float, @bool, @json) does not fit it; "
+                "check the CLARITY_* variables and the settings files"
+            ) from None
+        self._settle(instance, expiries_seen)
+
+    def _settle(self, instance: Any, expiries_seen: int) -> None:
+        """A set loaded outside a refresh (first load, configure, a set handed in): in use, and scheduled."""
+        _claim_fresh_keys(instance)
+        self._publish(instance)
+        self._schedule_after_load(expiries_seen)
 
     @property
     def configured(self) -> bool:
@@ -722,7 +747,7 @@ def _copy_for_reload(instance: Any) -> Any:
     kept = {
         key: value
         for key, value in dict.items(store)
-        if key in UPPER_DEFAULT_SETTINGS or key in config.defaults
+        if key in data_values.DEFAULT_SETTING_NAMES or key in config.defaults
     }
     emptied: Any = {}
     if isinstance(store, DataDict):
@@ -747,13 +772,14 @@ def create_settings(**overrides: Any) -> ClaritySettings:
     return ClaritySettings(**layers.options_for(overrides))
 
 
+_SETTINGS_INTERNALS: Final = ("__core__", "_root_path", "_dotted_get", "_dotted_set", "_merge_before_set")
+"""Settings attributes outside dynaconf's public API that dynaconf's own code reaches through LazySettings."""
+
+
 def _dynaconf_api() -> list[str]:
-    """dynaconf's public Settings attributes that ClaritySettings does not answer itself."""
-    return [
-        name
-        for name in dir(layers.ClarityInstance)
-        if not name.startswith("_") and not hasattr(ClaritySettings, name)
-    ]
+    """dynaconf's Settings attributes that ClaritySettings does not answer itself, internals included."""
+    public = [name for name in dir(layers.ClarityInstance) if not name.startswith("_")]
+    return [name for name in [*public, *_SETTINGS_INTERNALS] if not hasattr(ClaritySettings, name)]
 
 
 for _name, _forwarder in reading.forwarding(_dynaconf_api(), ClaritySettings._read_api).items():

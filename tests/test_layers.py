@@ -90,6 +90,13 @@ def test_a_real_environment_variable_wins_over_the_same_one_in_dotenv(project: P
     assert (settings.REGION_NAME, settings.ONLY_IN_DOTENV) == ("real", "kept")
 
 
+def test_a_dotenv_shared_with_other_tools_loads_despite_variables_that_are_no_dynaconf_option(
+    project: Project,
+) -> None:
+    project.write(".env", "DYNACONF_TESTING=true\nCLARITY_GREETING=hello\n")
+    assert project.settings().GREETING == "hello"
+
+
 def test_env_for_dynaconf_switches_section_and_ssm_prefix(project: Project, ssm: Ssm) -> None:
     project.write(
         "settings.toml",

@@ -55,7 +55,7 @@ def test_the_manager_and_settings_agree_before_and_after_a_rotation(
     manager = SecretsManager(settings=settings)
     assert manager.get_model_signature_key() == settings.MODEL_SIGNATURE_KEY == "ssm-key"
     ssm_with_model_secrets.put(f"{PREFIX}/model_signature_key", "rotated-key")
-    manager.refresh_cache("model_signature_key", wait=True)
+    manager.refresh_cache("model_signature_key")
     assert settings.MODEL_SIGNATURE_KEY == manager.get_model_signature_key() == "rotated-key"
 
 
@@ -234,33 +234,33 @@ def test_a_missing_key_names_the_prefix_given_in_code(
     assert "set the SSM parameter /team/app/model_signature_key or" in str(caught.value)
 
 
-def test_refresh_cache_with_wait_returns_once_the_new_set_is_in(project: Project, ssm_on: Ssm) -> None:
+def test_refresh_cache_returns_once_the_new_set_is_in(project: Project, ssm_on: Ssm) -> None:
     publish(ssm_on, 1)
     manager = SecretsManager(settings=project.settings())
     assert manager.get_model_signature_key() == "key-1"
     publish(ssm_on, 2)
-    manager.refresh_cache(wait=True)
+    manager.refresh_cache()
     assert ssm_on.proxy.requests["GetParametersByPath"] == 2
     assert manager.get_model_signature_key() == "key-2"
 
 
-def test_refresh_cache_with_wait_says_why_the_previous_set_stays(project: Project, ssm_on: Ssm) -> None:
+def test_refresh_cache_says_why_the_previous_set_stays(project: Project, ssm_on: Ssm) -> None:
     publish(ssm_on, 1)
     manager = SecretsManager(settings=project.settings())
     assert manager.get_model_signature_key() == "key-1"
     publish(ssm_on, 2)
     ssm_on.proxy.fail_every(ACCESS_DENIED)
     with pytest.raises(SsmUnavailableError, match=r"SSM could not be read \(AccessDeniedException\)"):
-        manager.refresh_cache(wait=True)
+        manager.refresh_cache("model_signature_key")
     assert manager.get_model_signature_key() == "key-1"
 
 
-def test_refresh_cache_with_wait_refuses_a_set_that_breaks_a_rule(project: Project, ssm_on: Ssm) -> None:
+def test_refresh_cache_refuses_a_set_that_breaks_a_rule(project: Project, ssm_on: Ssm) -> None:
     production(use_ssm=True, EXPECTED_MODEL_CHECKSUMS=json.dumps({size: "a" * 64 for size in MODEL_SIZES}))
     ssm_on.put(f"{PRODUCTION_PREFIX}/model_signature_key", "k" * 40)
     manager = SecretsManager(settings=project.settings())
     assert manager.get_model_signature_key() == "k" * 40
     ssm_on.put(f"{PRODUCTION_PREFIX}/model_signature_key", "too-short")
     with pytest.raises(InvalidSettingError, match="shorter than the 32 characters production requires"):
-        manager.refresh_cache(wait=True)
+        manager.refresh_cache()
     assert manager.get_model_signature_key() == "k" * 40

@@ -65,7 +65,7 @@ def test_readers_see_only_complete_published_versions_during_hundreds_of_refresh
         for version in range(1, ROTATIONS + 1):
             published.add(f"key-{version}")
             publish(ssm, version)
-            manager.refresh_cache()
+            manager.refresh_cache_in_background()
             wait_for(lambda: settings.MODEL_SIGNATURE_KEY == f"key-{version}")  # noqa: B023 - used at once
     finally:
         stop.set()

@@ -47,13 +47,23 @@ def test_the_wheel_carries_the_loaders_inside_the_package(wheel: Path) -> None:
     assert {"clarity_settings/loaders/ssm_loader.py", "clarity_settings/defaults.toml"} <= files
 
 
+def test_the_wheel_carries_every_package_of_the_source(wheel: Path) -> None:
+    files = set(zipfile.ZipFile(wheel).namelist())
+    packages = {
+        f"clarity_settings/{init.parent.relative_to(ROOT / 'clarity_settings').as_posix()}/__init__.py"
+        for init in (ROOT / "clarity_settings").rglob("__init__.py")
+        if init.parent != ROOT / "clarity_settings"
+    }
+    assert packages - files == set()
+
+
 def test_the_wheel_offers_exactly_the_extras_readme_installs(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         name = next(item for item in archive.namelist() if item.endswith(".dist-info/METADATA"))
         metadata = archive.read(name).decode()
     offered = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, flags=re.MULTILINE))
     documented = set(re.findall(r"pip install 'clarity-settings\[(\w+)\]'", (ROOT / "README.md").read_text()))
-    assert documented == offered - {"dev", "bench"}
+    assert documented == offered - {"dev", "bench", "conformance"}
 
 
 def test_a_project_with_its_own_loaders_package_loads_settings(wheel: Path, tmp_path: Path) -> None:

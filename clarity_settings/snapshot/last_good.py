@@ -31,6 +31,9 @@ from clarity_settings.ssm import client, switch
 
 log = logging.getLogger("clarity_settings")
 
+Payload = dict[str, list[dict[str, Any]]]
+"""Texts by source, each as _stored keeps it."""
+
 DEFAULT_MAX_AGE_SECONDS: Final = 86_400.0
 """A day: long enough to ride out an outage, short enough that a rotated secret does not come back."""
 CLOCK_SKEW_SECONDS: Final = 300.0
@@ -82,16 +85,31 @@ def _max_age(value: object) -> float:
     return seconds
 
 
-def write(obj: Any) -> Path | None:
-    """Seal the remote texts of a validated set and write them over the snapshot; None when nothing to do.
+def after_load(obj: Any) -> None:
+    """Write the snapshot of a set a settings object has just swapped in; a failure is said, never raised.
 
     Nothing is written unless SSM was read whole into this set: a set a snapshot stood in for, or one
     without SSM, would only make the snapshot look younger than its values.
     """
-    target = target_of(obj)
     found = remote.readings(obj)
-    if target is None or remote.SNAPSHOT in found or remote.SSM not in found:
-        return None
+    if remote.SSM not in found or remote.SNAPSHOT in found:
+        return
+    failures: tuple[type[Exception], ...] = (ConfigurationError, SnapshotError, OSError, *client.aws_errors())
+    try:
+        target = target_of(obj)
+        if target is None:
+            return
+        _write(target, found)
+    except failures as error:
+        # NOTE: no traceback: AWS's own message, which a traceback carries, can quote a value.
+        log.error("the snapshot was not written: %s", _reason(error))  # noqa: TRY400
+        recording.snapshot_written(failed=True)
+        return
+    recording.snapshot_written(failed=False)
+
+
+def _write(target: Target, found: remote.Readings) -> None:
+    """Seal the remote sources' texts under a new key and write them over the snapshot."""
     payload = {
         source: [_stored(text) for text in found[source].texts]
         for source in remote.SOURCES
@@ -100,21 +118,6 @@ def write(obj: Any) -> Path | None:
     key, reference = target.key_source.new_key(target.context)
     header = sealed.Header(target.environment, target.prefixes, time.time(), reference)
     sealed.write_atomically(target.path, sealed.seal(header, json.dumps(payload).encode(), key))
-    return target.path
-
-
-def after_load(obj: Any) -> None:
-    """write(), for a settings object that has just swapped a set in: a failure is said, never raised."""
-    failures: tuple[type[Exception], ...] = (ConfigurationError, SnapshotError, OSError, *client.aws_errors())
-    try:
-        written = write(obj)
-    except failures as error:
-        # NOTE: no traceback: AWS's own message, which a traceback carries, can quote a value.
-        log.error("the snapshot was not written: %s", _reason(error))  # noqa: TRY400
-        recording.snapshot_written(failed=True)
-        return
-    if written is not None:
-        recording.snapshot_written(failed=False)
 
 
 def stand_in(obj: Any, source: str, env: str | None = None) -> list[inbound.Text] | None:
@@ -155,34 +158,52 @@ def in_use(obj: Any) -> dict[str, Any] | None:
     }
 
 
-def opened(target: Target) -> tuple[sealed.Header, dict[str, list[dict[str, Any]]]]:
-    """The snapshot's header and texts by source, if it may be used for target; else SnapshotError."""
+def opened(target: Target) -> tuple[sealed.Header, Payload]:
+    """The snapshot's header and texts by source, if it may stand in for target's; else SnapshotError."""
+    snapshot = read_sealed(target.path)
+    problem = refusal(snapshot.header, target)
+    if problem is not None:
+        raise problem
+    return snapshot.header, contents(snapshot, target.key_source)
+
+
+def read_sealed(path: Path) -> sealed.Sealed:
+    """The snapshot file parsed, or SnapshotError: missing, unreadable, not a snapshot."""
     try:
-        snapshot = sealed.parse(sealed.read(target.path))
+        return sealed.parse(sealed.read(path))
     except FileNotFoundError:
         raise SnapshotError("does not exist", reason="missing") from None
     except OSError as error:
         raise SnapshotError(f"cannot be read ({error.strerror})", reason="unreadable") from None
-    header = snapshot.header
+
+
+def refusal(header: sealed.Header, target: Target) -> SnapshotError | None:
+    """Why a snapshot may not stand in for target's sources (another environment or prefix, too old)."""
     if (header.environment, header.prefixes) != (target.environment, target.prefixes):
-        raise SnapshotError(
+        return SnapshotError(
             f"was written for {header.environment} {','.join(header.prefixes)}, not for "
             f"{target.environment} {','.join(target.prefixes)}",
             reason="foreign",
         )
     age = time.time() - header.written_at
     if age > target.max_age or age < -CLOCK_SKEW_SECONDS:
-        raise SnapshotError(
+        return SnapshotError(
             f"is {age:.0f} s old; {names.control_variable(names.SNAPSHOT_MAX_AGE)} allows "
             f"{target.max_age:g} s",
             reason="too_old",
         )
-    key = target.key_source.key_for(header.key, target.context)
+    return None
+
+
+def contents(snapshot: sealed.Sealed, key_source: keys.KeySource) -> Payload:
+    """The texts by source, decrypted under the key the header names (KMS: for the header's context)."""
+    header = snapshot.header
+    key = key_source.key_for(header.key, keys.encryption_context(header.environment, header.prefixes))
     try:
-        payload: dict[str, list[dict[str, Any]]] = json.loads(snapshot.open(key))
+        payload: Payload = json.loads(snapshot.open(key))
     except ValueError:
         raise SnapshotError("holds no readable set", reason="unreadable") from None
-    return header, payload
+    return payload
 
 
 def _stored(text: inbound.Text) -> dict[str, Any]:

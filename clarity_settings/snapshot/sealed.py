@@ -1,18 +1,17 @@
 """The snapshot file: AES-256-GCM over the set, its header authenticated, written atomically, mode 0600.
 
-One JSON document: a header in the clear (format, version, environment, prefixes, when written, which
-key) and the nonce and ciphertext in base64. The header is GCM's associated data, so a changed age,
-environment, prefix or key reference fails authentication like a changed byte of ciphertext does.
+One line of JSON in the clear (format, version, environment, prefixes, when written, which key), a
+newline, then the 12-byte nonce and the ciphertext with its tag. The header line, byte for byte, is
+GCM's associated data: a changed age, environment, prefix or key reference fails authentication as a
+changed byte of ciphertext does, and no two spellings of one header exist.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -23,12 +22,12 @@ VERSION: Final = 1
 KEY_BYTES: Final = 32
 NONCE_BYTES: Final = 12
 MAX_FILE_BYTES: Final = 256 * 1024 * 1024
-"""Far past any set SSM can hold (10,000 parameters of 8 KiB, three times over, once encoded)."""
+"""Far past any set SSM can hold (10,000 parameters of 8 KiB, three times over)."""
 
 
 @dataclass(frozen=True)
 class Header:
-    """What a snapshot says of itself in the clear, every field authenticated."""
+    """What a snapshot says of itself in the clear, every byte authenticated."""
 
     environment: str
     prefixes: tuple[str, ...]
@@ -36,23 +35,24 @@ class Header:
     key: dict[str, str]
     """How the data key is found: kind kms with key_id and data_key, or kind variable with fingerprint."""
 
-    def associated_data(self) -> bytes:
-        """The header as GCM authenticates it: canonical JSON, format and version included."""
-        fields = {"format": FORMAT, "version": VERSION, **asdict(self), "prefixes": list(self.prefixes)}
+    def line(self) -> bytes:
+        """The header as the file holds it and GCM authenticates it: one line of JSON."""
+        fields = {
+            "format": FORMAT,
+            "version": VERSION,
+            "environment": self.environment,
+            "prefixes": list(self.prefixes),
+            "written_at": self.written_at,
+            "key": self.key,
+        }
         return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
 def seal(header: Header, plaintext: bytes, key: bytes) -> bytes:
-    """The file's bytes: plaintext encrypted and authenticated under key, with header."""
-    aesgcm = _aesgcm(key)
-    nonce = os.urandom(NONCE_BYTES)
-    ciphertext = aesgcm.encrypt(nonce, plaintext, header.associated_data())
-    document = {
-        **json.loads(header.associated_data()),
-        "nonce": base64.b64encode(nonce).decode(),
-        "ciphertext": base64.b64encode(ciphertext).decode(),
-    }
-    return json.dumps(document, indent=1).encode()
+    """The file's bytes: the header line, then plaintext encrypted and authenticated under key."""
+    line, nonce = header.line(), os.urandom(NONCE_BYTES)
+    ciphertext: bytes = _aesgcm(key).encrypt(nonce, plaintext, line)
+    return line + b"\n" + nonce + ciphertext
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class Sealed:
     """A snapshot file parsed, not yet opened."""
 
     header: Header
+    line: bytes
     nonce: bytes
     ciphertext: bytes
 
@@ -69,7 +70,7 @@ class Sealed:
         from cryptography.exceptions import InvalidTag
 
         try:
-            plaintext: bytes = aesgcm.decrypt(self.nonce, self.ciphertext, self.header.associated_data())
+            plaintext: bytes = aesgcm.decrypt(self.nonce, self.ciphertext, self.line)
         except InvalidTag:
             raise SnapshotError(
                 "does not decrypt: it was changed after it was written, or written under another key"
@@ -79,8 +80,9 @@ class Sealed:
 
 def parse(data: bytes) -> Sealed:
     """A snapshot file's parts, or SnapshotError saying it is not one this version writes."""
+    line, _, sealed = data.partition(b"\n")
     try:
-        document = json.loads(data)
+        document = json.loads(line)
     except ValueError:
         document = None
     if not isinstance(document, dict) or (document.get("format"), document.get("version")) != (
@@ -95,13 +97,9 @@ def parse(data: bytes) -> Sealed:
             written_at=float(document["written_at"]),
             key={str(name): str(value) for name, value in document["key"].items()},
         )
-        return Sealed(
-            header,
-            base64.b64decode(document["nonce"], validate=True),
-            base64.b64decode(document["ciphertext"], validate=True),
-        )
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
-        raise SnapshotError(f"is not a {FORMAT} (it does not parse)", reason="unreadable") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SnapshotError(f"is not a {FORMAT} (its header does not parse)", reason="unreadable") from None
+    return Sealed(header, line, sealed[:NONCE_BYTES], sealed[NONCE_BYTES:])
 
 
 def read(path: Path) -> bytes:

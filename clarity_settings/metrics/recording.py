@@ -13,7 +13,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Final, Protocol
 
 from clarity_settings import remote
-from clarity_settings.errors import ClaritySettingsError, InvalidSettingError, RefreshDeadlineError
+from clarity_settings.errors import (
+    ClaritySettingsError,
+    InvalidSettingError,
+    RefreshDeadlineError,
+    SsmUnavailableError,
+)
 from clarity_settings.metrics import instruments
 from clarity_settings.metrics.instruments import Observation
 from clarity_settings.ssm.read import RETRIED_CODES
@@ -76,7 +81,8 @@ class Refresh:
 
     def failed(self, error: BaseException) -> None:
         """The current set stays: refused by a rule (named), or failed (a source unreadable or too slow)."""
-        refused = isinstance(error, ClaritySettingsError) and not isinstance(error, RefreshDeadlineError)
+        unreadable = isinstance(error, SsmUnavailableError | RefreshDeadlineError)
+        refused = isinstance(error, ClaritySettingsError) and not unreadable
         self._finish("refused" if refused else "failed", rule_of(error) if refused else "")
 
     def _finish(self, outcome: str, rule: str = "") -> None:

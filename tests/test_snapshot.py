@@ -135,6 +135,15 @@ def test_after_the_refresh_the_set_is_no_longer_stale(cold_from_snapshot: Any, s
     assert not cold_from_snapshot.stale
 
 
+def test_the_refreshed_set_is_written_over_the_snapshot(
+    cold_from_snapshot: Any, ssm: Ssm, snapshot_file: Path
+) -> None:
+    written = snapshot_file.read_bytes()
+    ssm.proxy.reset()
+    cold_from_snapshot.refresh_now()
+    assert snapshot_file.read_bytes() != written
+
+
 def test_a_refresh_during_the_outage_keeps_the_snapshots_set(cold_from_snapshot: Any) -> None:
     with pytest.raises(Exception, match="SSM could not be read"):
         cold_from_snapshot.refresh_now()

@@ -92,7 +92,9 @@ def after_load(obj: Any) -> None:
     without SSM, would only make the snapshot look younger than its values.
     """
     found = remote.readings(obj)
-    if remote.SSM not in found or remote.SNAPSHOT in found:
+    # NOTE: whether the set holds restored values is dynaconf's provenance of this set, not the readings,
+    # which a refreshed copy inherits from the set a snapshot stood in for.
+    if remote.SSM not in found or remote.from_snapshot(obj):
         return
     failures: tuple[type[Exception], ...] = (ConfigurationError, SnapshotError, OSError, *client.aws_errors())
     try:

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from mypy_boto3_ssm import SSMClient
 
-from clarity_settings import SecretsManager, create_settings, local_files, refresher
+from clarity_settings import SecretsManager, create_settings, local_files, metrics, refresher
 from clarity_settings.names import MODEL_SIZES
 from clarity_settings.ssm import local
 from clarity_settings.ssm.local import LocalSsm
@@ -62,6 +62,8 @@ def clean_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ["DOTENV_PATH_FOR_DYNACONF"] = str(home / "no.env")
     yield
     refresher.stop_all()
+    metrics.disable()  # an example app turns them on for the whole process
+    metrics.reset()
     os.environ.clear()
     os.environ.update(saved)
     local_files.forget_dotenv()

@@ -5,7 +5,6 @@ Requests are counted from botocore's event system while the library talks to mot
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import subprocess
@@ -46,7 +45,7 @@ GETS = {"source": "ssm", "api": "GetParametersByPath"}
 @pytest.fixture
 def on() -> Iterator[None]:
     """Metrics recording from zero, with no settings object of an earlier test still watched."""
-    gc.collect()
+    recording.forget_watched()
     metrics.reset()
     metrics.enable()
     yield
@@ -76,6 +75,7 @@ def test_every_instrument_is_in_the_snapshot_by_its_stable_name() -> None:
 
 
 def test_nothing_is_recorded_while_metrics_are_off(project: Project, ssm_on: Ssm) -> None:
+    metrics.disable()
     metrics.reset()
     publish(ssm_on, 1)
     project.settings().refresh_now()

@@ -79,6 +79,11 @@ def test_the_snapshot_holds_no_value_in_plain_text(project: Project, snapshot_fi
     assert [value for value in VALUES if value.encode() in data] == []
 
 
+def test_a_set_loaded_without_its_validators_is_not_kept(project: Project, snapshot_file: Path) -> None:
+    project.settings(dynaconf_skip_validators=True).instance  # noqa: B018 - the first load
+    assert not snapshot_file.exists()
+
+
 def test_the_write_leaves_no_temporary_file_beside_it(project: Project, snapshot_file: Path) -> None:
     started(project)
     assert [path.name for path in snapshot_file.parent.iterdir() if path.name.endswith(".tmp")] == []

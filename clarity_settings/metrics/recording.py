@@ -144,6 +144,11 @@ def watch(settings: Watched) -> None:
     _WATCHED.add(settings)
 
 
+def forget_watched() -> None:
+    """Stop reporting every object watched so far (tests, or a process that starts its settings over)."""
+    _WATCHED.clear()
+
+
 def _loaded() -> Iterator[Watched]:
     # NOTE: a copy of the set: objects may be created or collected while a collector iterates.
     return (settings for settings in list(_WATCHED) if settings.configured)

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from dynaconf.loaders.base import SourceMetadata
 
-from clarity_settings import names, remote
+from clarity_settings import data_values, names, remote
 from clarity_settings.contract import inbound
 from clarity_settings.errors import ConfigurationError, SnapshotError
 from clarity_settings.metrics import recording
@@ -38,6 +38,7 @@ DEFAULT_MAX_AGE_SECONDS: Final = 86_400.0
 """A day: long enough to ride out an outage, short enough that a rotated secret does not come back."""
 CLOCK_SKEW_SECONDS: Final = 300.0
 """A snapshot written this far in the future (another machine's clock) is still taken."""
+SKIP_VALIDATORS: Final = "DYNACONF_SKIP_VALIDATORS"
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,9 @@ def after_load(obj: Any) -> None:
     """
     found = remote.readings(obj)
     # NOTE: whether the set holds restored values is dynaconf's provenance of this set, not the readings,
-    # which a refreshed copy inherits from the set a snapshot stood in for.
-    if remote.SSM not in found or remote.from_snapshot(obj):
+    # which a refreshed copy inherits from the set a snapshot stood in for. A set loaded without its
+    # validators (the command line's show and check) is never kept.
+    if remote.SSM not in found or remote.from_snapshot(obj) or data_values.stored(obj, SKIP_VALIDATORS):
         return
     failures: tuple[type[Exception], ...] = (ConfigurationError, SnapshotError, OSError, *client.aws_errors())
     try:

@@ -4,7 +4,7 @@ The proxy adds 5 ms to every request, as a network would. Neither server takes C
 from the process that measures, so a library's CPU time is its own (time.process_time).
 Run as ``python -m bench.environment``, this module is that process: it prints the proxy's URL,
 then answers one command a line (``delay S``, ``hang``, ``reset``, ``count``, ``seed PREFIX N``,
-``put NAME VALUE``).
+``put NAME VALUE``, ``kms-key``). KMS is served by the same moto server, through the same proxy.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
+
 from clarity_settings.ssm import local, write
+from clarity_settings.ssm.client import DEFAULT_REGION
 from tests.ssm_proxy import FaultPlan, SsmProxy, latency
 
 NETWORK_DELAY_SECONDS = 0.005
@@ -70,6 +73,10 @@ class BenchSsm:
         """Requests since the last reset."""
         return int(self._ask("count"))
 
+    def kms_key(self) -> str:
+        """A new symmetric KMS key's id."""
+        return self._ask("kms-key")
+
 
 @contextmanager
 def bench_ssm(delay: float = NETWORK_DELAY_SECONDS) -> Iterator[BenchSsm]:
@@ -89,7 +96,12 @@ def bench_ssm(delay: float = NETWORK_DELAY_SECONDS) -> Iterator[BenchSsm]:
         ssm = BenchSsm(process, url)
         ssm.delay(delay)
         os.environ.update(
-            {**local.LocalSsm(url).environment(), "AWS_ENDPOINT_URL_SSM": url, "CLARITY_USE_SSM": "true"}
+            {
+                **local.LocalSsm(url).environment(),
+                "AWS_ENDPOINT_URL_SSM": url,
+                "AWS_ENDPOINT_URL_KMS": url,
+                "CLARITY_USE_SSM": "true",
+            }
         )
         yield ssm
     finally:
@@ -111,6 +123,13 @@ def serve() -> None:
         proxy = SsmProxy(server.url)
         proxy.start()
         client = server.client()
+        kms = boto3.client(
+            "kms",
+            endpoint_url=server.url,
+            region_name=DEFAULT_REGION,
+            aws_access_key_id=local.TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=local.TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
         seeded: set[tuple[str, int]] = set()
         print(proxy.url, flush=True)
         for line in sys.stdin:
@@ -126,6 +145,8 @@ def serve() -> None:
                 for name in parameter_names(arguments[0], int(arguments[1])):
                     write.put(client, name, f"value-{name}", overwrite=True)
                 seeded.add((arguments[0], int(arguments[1])))
+            elif command == "kms-key":
+                answer = kms.create_key()["KeyMetadata"]["KeyId"]
             elif command == "put":
                 write.put(client, arguments[0], arguments[1], overwrite=True)
             print(answer, flush=True)

@@ -9,6 +9,10 @@ A fleet restart (restarts()): 500 pods start within 10 s, each cold load four pa
 after botocore's attempts (and restarting under the kubelet's crash backoff) against waiting the
 throttled page out, as the library now does outside development.
 
+A fleet restart in a throttling storm (snapshot_storm()): the same restart while other clients leave
+the fleet a tenth of the quota for ten minutes, with a share of the pods holding a last-known-good
+snapshot, which they start from once their cold load has waited out its patience.
+
 Then the engines (engines()): one operator per cluster (External Secrets, or the CSI driver's
 provider) reads the prefix on the same interval and the pods read mounted files, against direct
 polling with jitter and backoff, for 500 and 5,000 pods.
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 RATE = 40.0
@@ -43,15 +48,16 @@ STRATEGIES = (
 
 
 class TokenBucket:
-    """SSM's throttling: RATE tokens a second, at most BURST saved up."""
+    """SSM's throttling: rate(now) tokens a second (RATE unless told), at most BURST saved up."""
 
-    def __init__(self) -> None:
+    def __init__(self, rate: Callable[[float], float] = lambda _now: RATE) -> None:
         self.tokens = BURST
         self.updated = 0.0
+        self.rate = rate
 
     def take(self, now: float) -> bool:
         """Spend a token if one is there."""
-        self.tokens = min(BURST, self.tokens + (now - self.updated) * RATE)
+        self.tokens = min(BURST, self.tokens + (now - self.updated) * self.rate(now))
         self.updated = now
         if self.tokens >= 1:
             self.tokens -= 1
@@ -165,21 +171,31 @@ COLD_LOADS = (
 
 
 def restart(
-    policy: ColdLoad, *, pages: int, pods: int = 500, window: float = 10.0, seed: int = 1
+    policy: ColdLoad,
+    *,
+    pages: int,
+    pods: int = 500,
+    window: float = 10.0,
+    seed: int = 1,
+    bucket: TokenBucket | None = None,
+    snapshot_share: float = 0.0,
 ) -> dict[str, float | None]:
     """A fleet restart: every pod starts within window seconds and cold-loads pages pages.
 
     A patient load waits while a page came through within PATIENCE_SECONDS and the whole load is
     within FIRST_LOAD_DEADLINE_SECONDS of its start, as read.Patience and the first load's deadline do.
+    A pod among snapshot_share of them that would fail closed starts from its snapshot instead.
     """
     rng = random.Random(seed)  # noqa: S311 - a simulation, not cryptography
-    bucket = TokenBucket()
+    # NOTE: a generator of its own, so the pods' timings are those of a run without snapshots.
+    with_snapshot = set(random.Random(seed + 1).sample(range(pods), round(pods * snapshot_share)))  # noqa: S311
+    bucket = bucket or TokenBucket()
     queue = [
         (when, pod, 0, 0, when, when) for pod, when in enumerate(rng.uniform(0, window) for _ in range(pods))
     ]
     heapq.heapify(queue)
     crashes = dict.fromkeys(range(pods), 0)
-    requests = throttled = started = 0
+    requests = throttled = started = from_snapshot = 0
     last_start = 0.0
     while queue:
         now, pod, page, attempt, progress_at, load_started = heapq.heappop(queue)
@@ -204,6 +220,8 @@ def restart(
         elif patient:
             pause = rng.uniform(0, min(5.0, 0.1 * 2.0 ** (attempt - BOTOCORE_ATTEMPTS)))
             heapq.heappush(queue, (now + pause, pod, page, attempt, progress_at, load_started))
+        elif pod in with_snapshot:
+            started, from_snapshot, last_start = started + 1, from_snapshot + 1, now
         else:
             delay = CRASH_BACKOFF[min(crashes[pod], len(CRASH_BACKOFF) - 1)]
             crashes[pod] += 1
@@ -212,6 +230,7 @@ def restart(
         "requests": requests,
         "throttled": throttled,
         "failed_starts": sum(crashes.values()),
+        "started_from_snapshot": from_snapshot,
         "seconds_until_all_started": round(last_start, 1) if started == pods else None,
     }
 
@@ -223,4 +242,26 @@ def restarts(pods: int = 500) -> dict[str, dict[str, dict[str, float | None]]]:
             policy.name: restart(policy, pages=pages, pods=pods) for policy in COLD_LOADS
         }
         for parameters, pages in RESTART_LOADS
+    }
+
+
+STORM_RATE = 4.0
+"""Requests a second left to the fleet while other clients of the account throttle SSM."""
+STORM_SECONDS = 600.0
+SNAPSHOT_SHARES = (0.0, 0.5, 1.0)
+
+
+def snapshot_storm(pods: int = 500) -> dict[str, dict[str, float | None]]:
+    """The fleet restart (35 parameters, cold loads waiting out throttling) in a storm, per share of pods
+    with a snapshot."""
+
+    def storm(now: float) -> float:
+        return STORM_RATE if now < STORM_SECONDS else RATE
+
+    pages = RESTART_LOADS[0][1]
+    return {
+        f"{share:.0%} of pods with a snapshot": restart(
+            COLD_LOADS[-1], pages=pages, pods=pods, bucket=TokenBucket(storm), snapshot_share=share
+        )
+        for share in SNAPSHOT_SHARES
     }

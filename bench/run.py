@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import concurrency, fleet, hanging, hot_read, load, report, startup
+from bench import concurrency, fleet, hanging, hot_read, load, report, snapshot_start, startup
 from bench.environment import bench_ssm
 
 HERE = Path(__file__).resolve().parent
@@ -36,10 +36,12 @@ def main() -> int:
         results["hot_reads"] = hot_read.run(ssm)
         results["stampede_requests"] = concurrency.run_stampede(ssm)
         results["hanging_ssm"] = hanging.run(ssm, seconds=2, reads=20_000) if quick else hanging.run(ssm)
+        results["snapshot_start"] = snapshot_start.run(ssm, rounds=2 if quick else snapshot_start.ROUNDS)
     results["startup"] = startup.run()
     results["fleet"] = fleet.run(instances=500)
     results["fleet_engines"] = fleet.engines()
     results["fleet_restart"] = fleet.restarts()
+    results["fleet_snapshot_storm"] = fleet.snapshot_storm()
     results["hashing"] = own_process("bench.hashing", BENCH_HASH_MIB="256" if quick else "1024")
     results["verified_read"] = own_process("bench.verified_read", BENCH_READ_ROUNDS="3" if quick else "7")
     suffix = "-quick" if quick else ""

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
+from clarity_settings.metrics import recording
+
 log = logging.getLogger("clarity_settings")
 
 ChangeCallback = Callable[[frozenset[str]], object]
@@ -25,11 +27,11 @@ class ChangeListeners:
         wanted = None if keys is None else frozenset(key.upper() for key in keys)
         self._listeners.append((callback, wanted))
 
-    def announce(self, old: Any, new: Any) -> None:
+    def announce(self, old: Any, new: Any) -> frozenset[str]:
         """Compare two loaded sets; if any key changed, record when and tell the interested callbacks."""
         changed = changed_keys(old, new)
         if not changed:
-            return
+            return changed
         self.last_change_at = time.time()
         due = [callback for callback, wanted in self._listeners if wanted is None or wanted & changed]
         if due:
@@ -37,6 +39,7 @@ class ChangeListeners:
             threading.Thread(
                 target=_call_each, args=(due, changed), name="clarity-on-change", daemon=True
             ).start()
+        return changed
 
 
 _ABSENT: Final = object()
@@ -56,7 +59,9 @@ def _call_each(callbacks: list[ChangeCallback], changed: frozenset[str]) -> None
     for callback in callbacks:
         try:
             callback(changed)
+            recording.callback_ran(failed=False)
         except Exception as error:  # noqa: BLE001 - one callback's failure must not stop the others
+            recording.callback_ran(failed=True)
             name = getattr(callback, "__qualname__", type(callback).__name__)
             # NOTE: no traceback: a callback's own message could quote a value.
             log.error(  # noqa: TRY400

@@ -60,3 +60,12 @@ class ModelSetIntegrityError(ModelIntegrityError):
     def __init__(self, message: str, results: dict[str, VerifiedModel | ModelIntegrityError]) -> None:
         super().__init__(message)
         self.results = results
+
+
+class SnapshotError(ClaritySettingsError):
+    """A last-known-good snapshot was not written, or was refused: old, foreign, tampered, undecryptable."""
+
+    def __init__(self, message: str, *, reason: str = "undecryptable") -> None:
+        super().__init__(message)
+        self.reason = reason
+        """One word for metrics: missing, unreadable, foreign, too_old, undecryptable."""

@@ -24,11 +24,13 @@ LOADERS: Final = (
     "clarity_settings.loaders.env_loader",
     "clarity_settings.loaders.secrets_dir_loader",
     "clarity_settings.loaders.ssm_loader",
+    "clarity_settings.loaders.snapshot_loader",
     "clarity_settings.loaders.defaults_loader",
     "clarity_settings.loaders.checksums_loader",
     "clarity_settings.loaders.strictness_check",
 )
-"""After the files: variables, mounted secrets, SSM, defaults, JSON decoding, then the environment check."""
+"""After the files: variables, mounted secrets, SSM (or its snapshot at a cold start), defaults, JSON
+decoding, then the environment check."""
 
 
 MUTATORS: Final = (

@@ -14,6 +14,11 @@ ALLOW_REDUCED_SECURITY: Final = "ALLOW_REDUCED_SECURITY"
 SECRETS_DIR: Final = "SECRETS_DIR"
 SSM_LABEL: Final = "SSM_LABEL"
 MODEL_DIR: Final = "MODEL_DIR"
+SNAPSHOT_PATH: Final = "SNAPSHOT_PATH"
+SNAPSHOT_KMS_KEY_ID: Final = "SNAPSHOT_KMS_KEY_ID"
+SNAPSHOT_KEY: Final = "SNAPSHOT_KEY"
+SNAPSHOT_MAX_AGE: Final = "SNAPSHOT_MAX_AGE"
+METRICS: Final = "METRICS"
 
 ENVVAR_PREFIX: Final = "CLARITY"
 VARIABLE_PREFIX: Final = f"{ENVVAR_PREFIX}_"
@@ -24,8 +29,22 @@ DEVELOPMENT: Final = "development"
 GUIDE_VARIABLES: Final = (SIGNATURE_KEY, PREVIOUS_SIGNATURE_KEY, CHECKSUMS)
 """Read from the environment without the CLARITY_ prefix, exactly as the guide names them."""
 
-CONTROL_SETTINGS: Final = (USE_SSM, SSM_PREFIX, CACHE_TTL, ALLOW_REDUCED_SECURITY, SECRETS_DIR, SSM_LABEL)
+CONTROL_SETTINGS: Final = (
+    USE_SSM,
+    SSM_PREFIX,
+    CACHE_TTL,
+    ALLOW_REDUCED_SECURITY,
+    SECRETS_DIR,
+    SSM_LABEL,
+    SNAPSHOT_PATH,
+    SNAPSHOT_KMS_KEY_ID,
+    SNAPSHOT_KEY,
+    SNAPSHOT_MAX_AGE,
+    METRICS,
+)
 """This library's own switches: shown as they are, never handed on as app settings, never set from SSM."""
+SECRET_CONTROL_SETTINGS: Final = frozenset({SNAPSHOT_KEY})
+"""Control settings that are keys: shown redacted like any secret, never as they are."""
 
 ENCRYPTED_ONLY: Final = frozenset({(SIGNATURE_KEY,), (PREVIOUS_SIGNATURE_KEY,)})
 """Settings only ever stored as SecureString: a signing key readable without kms:Decrypt is a leaked key."""

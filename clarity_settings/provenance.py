@@ -162,6 +162,11 @@ def nested_row(settings: Any, levels: tuple[str, ...], *, reveal: bool = False) 
     return Row(".".join(levels), _shown(value, reveal=reveal), describe_source(metadata), stale)
 
 
+def _shown_as_is(key: str) -> bool:
+    """A control setting is shown as it is, unless it is a key (CLARITY_SNAPSHOT_KEY)."""
+    return key in names.CONTROL_SETTINGS and key not in names.SECRET_CONTROL_SETTINGS
+
+
 def _shown(value: object, *, reveal: bool) -> object:
     return data_values.plain(value) if reveal else redact(value)
 
@@ -172,7 +177,7 @@ def rows(settings: Any, *, reveal: bool = False) -> list[Row]:
     return [
         Row(
             key,
-            str(value) if key in names.CONTROL_SETTINGS and not reveal else _shown(value, reveal=reveal),
+            str(value) if _shown_as_is(key) and not reveal else _shown(value, reveal=reveal),
             source_text(settings, key),
             stale and source_kind(settings, key) == "ssm",
         )

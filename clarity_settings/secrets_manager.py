@@ -16,12 +16,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from clarity_settings import data_values, mounted, names, placeholders, provenance, rules
+from clarity_settings import data_values, names, placeholders, provenance, remote, rules
 from clarity_settings.errors import ConfigurationError, SsmUnavailableError
 from clarity_settings.rules import cache_ttl_problem
 from clarity_settings.settings import ClaritySettings, Clock, create_settings, keeper_of
+from clarity_settings.snapshot import last_good
 from clarity_settings.ssm import read
-from clarity_settings.ssm.health import SsmHealth, Status, loaded_at
+from clarity_settings.ssm.health import SsmHealth, Status
 from clarity_settings.ssm.switch import SsmContext, context_of, prefix_of, prefixes_of
 
 if TYPE_CHECKING:
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
 
 SERVICE: Final = "secrets_manager"
 SECRETS: Final = names.GUIDE_VARIABLES
-REFRESHED_SOURCES: Final = frozenset({read.SOURCE, mounted.IDENTIFIER})
-"""Sources a refresh reads again: a value from one of them goes stale when a refresh fails."""
+REFRESHED_SOURCES: Final = frozenset({*remote.SOURCES, remote.SNAPSHOT})
+"""Sources a refresh reads again (or a snapshot stood in for): a value from one goes stale when one fails."""
 
 
 class SecretsManager:
@@ -172,6 +173,7 @@ class SecretsManager:
             "cache_ttl_seconds": self.freshness.ttl_seconds(),
             "last_error": _last_error(health),
             "last_change": _iso(self.freshness.last_change_at),
+            "snapshot": last_good.in_use(self.freshness.instance),
             "secrets": {name: self._secret_report(name) for name in SECRETS},
         }
         if probe:
@@ -187,12 +189,11 @@ class SecretsManager:
         if settings.get(name) is None:
             return {"configured": False, "source": None, "age_seconds": None, "stale": False}
         source = provenance.source_kind(settings, name)
-        taken_at = loaded_at(self.freshness.instance) if source == "ssm" else None
-        age = None if taken_at is None else round(max(0.0, time.time() - taken_at), 3)
+        age = remote.ages(self.freshness.instance).get(source)
         return {
             "configured": True,
             "source": source,
-            "age_seconds": age,
+            "age_seconds": None if age is None else round(age, 3),
             "stale": source in REFRESHED_SOURCES and self.freshness.stale,
         }
 

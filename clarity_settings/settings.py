@@ -28,7 +28,7 @@ from dynaconf.utils import normalize_kwargs
 from dynaconf.utils.functional import empty
 from dynaconf.utils.parse_conf import DynaconfParseError
 
-from clarity_settings import data_values, layers, mounted, names, reading, rules
+from clarity_settings import data_values, layers, mounted, names, reading, remote, rules
 from clarity_settings.changes import ChangeCallback, ChangeListeners
 from clarity_settings.errors import (
     ClaritySettingsError,
@@ -36,7 +36,9 @@ from clarity_settings.errors import (
     SsmUnavailableError,
     TokenValueError,
 )
+from clarity_settings.metrics import recording
 from clarity_settings.refresher import BUILD_DEADLINE_SECONDS, Deadline, Refresher, refresh_delay, retry_delay
+from clarity_settings.snapshot import last_good
 from clarity_settings.ssm.health import SsmHealth, Status
 from clarity_settings.ssm.switch import SsmContext, context_of
 
@@ -246,6 +248,7 @@ class ClaritySettings(_WithInstanceDict):
             _deadline=Deadline(deadline_seconds),
         )
         self._show()
+        recording.watch(self)
 
     def _put(self, **state: Any) -> None:
         """Set the object's own state (slots); a plain assignment would set a setting."""
@@ -410,8 +413,10 @@ class ClaritySettings(_WithInstanceDict):
 
     @property
     def stale(self) -> bool:
-        """True while the values held come from before a refresh that failed."""
-        return self.ssm_context.health.status is Status.UNHEALTHY and self._wrapped is not empty
+        """True while the values held come from before a refresh that failed, or from a snapshot."""
+        if self._wrapped is empty:
+            return False
+        return self.ssm_context.health.status is Status.UNHEALTHY or remote.from_snapshot(self._wrapped)
 
     def on_change(self, callback: ChangeCallback, *, keys: Iterable[str] | None = None) -> None:
         """Call back, off the reading thread, after each refresh that changed any of keys (all if None).
@@ -570,6 +575,7 @@ class ClaritySettings(_WithInstanceDict):
         """A set loaded outside a refresh (first load, configure, a set handed in): in use, and scheduled."""
         _claim_fresh_keys(instance)
         self._publish(instance)
+        last_good.after_load(instance)
         self._schedule_after_load(expiries_seen)
 
     @property
@@ -654,16 +660,20 @@ class ClaritySettings(_WithInstanceDict):
 
     def _refresh(self, expiries_seen: int) -> ClaritySettingsError | None:
         """Build, check and swap in a new set; on failure (or past the deadline) keep the current one."""
+        timed = recording.Refresh()
         try:
             candidate = self._deadline.run(self._build)
         except SsmUnavailableError as error:
+            timed.failed(error)
             self._schedule_retry(expiries_seen)
             return error
         except Exception as error:  # noqa: BLE001 - a failed refresh must never fail a reader
+            timed.failed(error)
             return self._refuse(error, expiries_seen)
         previous = self._wrapped
         self._publish(candidate)
-        self._changes.announce(previous, candidate)
+        timed.swapped(self._changes.announce(previous, candidate))
+        last_good.after_load(candidate)
         self._schedule_after_load(expiries_seen)
         return None
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from clarity_settings import data_values, mounted
+from clarity_settings import data_values, mounted, remote
 from clarity_settings.contract import inbound
+from clarity_settings.snapshot import last_good
 
 IDENTIFIER: Final = mounted.IDENTIFIER
 
 
 def load(
     obj: Any,
-    env: str | None = None,  # noqa: ARG001 - a mounted directory belongs to one environment already
+    env: str | None = None,
     silent: bool = True,  # noqa: ARG001 - a directory that is named must be readable
     key: str | None = None,
     filename: str | None = None,  # noqa: ARG001 - part of dynaconf's loader contract
@@ -30,4 +31,10 @@ def load(
     root = mounted.directory_of(obj)
     if root is None:
         return
-    inbound.set_admitted(obj, mounted.read(root), key=key, validate=validate)
+    # NOTE: a directory not mounted (yet) at a first load may have the snapshot stand in; else read()
+    # says why it cannot be read.
+    restored = None if root.is_dir() else last_good.stand_in(obj, remote.SECRETS_DIR, env)
+    texts = mounted.read(root) if restored is None else restored
+    inbound.set_admitted(obj, texts, key=key, validate=validate)
+    if key is None and restored is None:
+        remote.record(obj, remote.SECRETS_DIR, texts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from clarity_settings import data_values, names
+from clarity_settings import data_values, names, remote
 from clarity_settings.contract import inbound
 from clarity_settings.errors import SsmMappingError, SsmUnavailableError
 from clarity_settings.ssm import client, health, read, switch
@@ -64,7 +64,8 @@ def load(
     ]
     _report_unencrypted(context.health, read_by_prefix)
     inbound.set_admitted(obj, texts, key=key, validate=validate, error=SsmMappingError)
-    health.mark_loaded(obj)
+    if key is None:
+        remote.record(obj, remote.SSM, texts)
 
 
 def _report_unencrypted(

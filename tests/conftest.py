@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from mypy_boto3_ssm import SSMClient
 
-from clarity_settings import SecretsManager, create_settings, local_files, refresher
+from clarity_settings import SecretsManager, create_settings, local_files, metrics, refresher
 from clarity_settings.names import MODEL_SIZES
 from clarity_settings.ssm import local
 from clarity_settings.ssm.local import LocalSsm
@@ -61,6 +62,8 @@ def clean_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ["DOTENV_PATH_FOR_DYNACONF"] = str(home / "no.env")
     yield
     refresher.stop_all()
+    metrics.disable()  # an example app turns them on for the whole process
+    metrics.reset()
     os.environ.clear()
     os.environ.update(saved)
     local_files.forget_dotenv()
@@ -102,12 +105,26 @@ def ssm(local_ssm: LocalSsm, proxy: SsmProxy) -> Iterator[Ssm]:
         {
             **local_ssm.environment(),
             "AWS_ENDPOINT_URL_SSM": proxy.url,
+            "AWS_ENDPOINT_URL_KMS": proxy.url,
             "AWS_ENDPOINT_URL": proxy.url,
             "AWS_MAX_ATTEMPTS": "2",
         }
     )
     yield Ssm(client=client, proxy=proxy)
     proxy.reset()
+
+
+@pytest.fixture
+def kms_key(local_ssm: LocalSsm, ssm: Ssm) -> str:
+    """A new symmetric key in moto's KMS (the same server; the library reaches it through the proxy)."""
+    kms = boto3.client(
+        "kms",
+        endpoint_url=local_ssm.url,
+        region_name=REGION,
+        aws_access_key_id=local.TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=local.TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+    return kms.create_key(Description="clarity-settings snapshot tests")["KeyMetadata"]["KeyId"]
 
 
 def empty(client: SSMClient) -> None:

@@ -1,7 +1,8 @@
 """A fault-injecting HTTP proxy between boto3 and moto's server that counts requests per operation.
 
-boto3 reaches it through AWS_ENDPOINT_URL_SSM exactly as it would reach AWS; nothing in boto3 or
-botocore is patched. Faults are planned per request: latency, throttling, 5xx, dropped connections.
+boto3 reaches it through AWS_ENDPOINT_URL_SSM (and AWS_ENDPOINT_URL_KMS: any JSON-protocol service is
+passed on as its X-Amz-Target names it) exactly as it would reach AWS; nothing in boto3 or botocore
+is patched. Faults are planned per request: latency, throttling, 5xx, dropped connections.
 """
 
 from __future__ import annotations
@@ -125,9 +126,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
     def do_POST(self) -> None:
-        """SSM's JSON protocol is POST only."""
+        """SSM's and KMS's JSON protocol is POST only."""
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        operation = self.headers.get("X-Amz-Target", "unknown").rpartition(".")[2]
+        target = self.headers.get("X-Amz-Target", "unknown")
+        operation = target.rpartition(".")[2]
         fault = self.proxy.plan(operation, self.proxy.count(operation))
         if fault is not None and fault.kind == "drop":
             self.close_connection = True
@@ -140,15 +142,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay_seconds)
-        self._respond(*self._call(operation, body))
+        self._respond(*self._call(target, body))
 
-    def _call(self, operation: str, body: bytes) -> tuple[int, bytes, str | None]:
+    def _call(self, target: str, body: bytes) -> tuple[int, bytes, str | None]:
         """One request to moto, with the caller's headers (moto routes by their credential scope)."""
         upstream = self.proxy.upstream
         connection = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port, timeout=30)
         try:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "connection"}}
-            headers["X-Amz-Target"] = f"AmazonSSM.{operation}"
+            headers["X-Amz-Target"] = target
             headers["Content-Length"] = str(len(body))
             connection.request("POST", self.path, body=body, headers=headers)
             response = connection.getresponse()

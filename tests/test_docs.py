@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -57,6 +58,31 @@ def test_the_development_outage_warning_names_dotenv_which_only_development_read
         project.settings().get("MODEL_SIGNATURE_KEY")
     (warning,) = [record.getMessage() for record in caplog.records if record.name == "clarity_settings.ssm"]
     assert warning in DOC
+
+
+def test_the_snapshot_messages(project: Project, ssm: Ssm, caplog: pytest.LogCaptureFixture) -> None:
+    path = project.root / "settings.snapshot"
+    production(
+        use_ssm=True,
+        CLARITY_SNAPSHOT_PATH=str(path),
+        CLARITY_SNAPSHOT_KEY=base64.b64encode(bytes(32)).decode(),
+        MODEL_SIGNATURE_KEY="k" * 40,
+        EXPECTED_MODEL_CHECKSUMS=json.dumps({s: "a" * 64 for s in MODEL_FILES}),
+    )
+    project.settings().instance  # noqa: B018 - the first load writes the snapshot
+    ssm.proxy.fail_every(ACCESS_DENIED)
+    with caplog.at_level(logging.WARNING, logger="clarity_settings"):
+        project.settings().instance  # noqa: B018 - a cold start from the snapshot
+        os.environ["CLARITY_SSM_PREFIX"] = f"/clarity/shared,{PREFIX}"
+        project.settings().instance  # noqa: B018 - a cold start that refuses it
+    messages = [
+        re.sub(r"written \d+ s ago", "written 3600 s ago", record.getMessage()).replace(
+            str(path), "/var/lib/app/settings.snapshot"
+        )
+        for record in caplog.records
+        if record.name == "clarity_settings"
+    ]
+    assert [message in DOC for message in messages] == [True, True]
 
 
 @pytest.mark.parametrize(

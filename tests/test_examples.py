@@ -94,6 +94,12 @@ def test_the_flask_health_route_reports_sources_and_no_value(project: Project, m
     assert KEY[:10] not in response.get_data(as_text=True)
 
 
+def test_the_flask_metrics_route_serves_prometheus_text(project: Project, models: Path) -> None:
+    client = app_for(project, models).test_client()
+    client.get("/healthz")
+    assert "clarity_source_requests_total{" in client.get("/metrics").get_data(as_text=True)
+
+
 def test_the_flask_health_route_names_dotenv_as_the_source_of_a_dotenv_key(project: Project) -> None:
     project.write(".env", f"MODEL_SIGNATURE_KEY={KEY}\n")
     os.environ.update({"CLARITY_USE_SSM": "false", "DOTENV_PATH_FOR_DYNACONF": str(project.root / ".env")})
@@ -195,6 +201,16 @@ while settings.MODEL_SIGNATURE_KEY == before and time.monotonic() < deadline:
     time.sleep(0.01)
 print("after:", settings.MODEL_SIGNATURE_KEY == "rotated-" + before, flush=True)
 """
+
+
+def test_the_django_metrics_view_serves_prometheus_text(models: Path) -> None:
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.test import Client; "
+        "print(b'clarity_source_requests_total{' in Client().get('/metrics', HTTP_HOST='localhost').content)",
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "True", shown.stderr
 
 
 def test_a_rotation_in_ssm_reaches_django_conf_settings_within_the_ttl(models: Path, ssm: Ssm) -> None:

@@ -1,7 +1,7 @@
 """The clarity-settings command: what a process gets and from where, publishing secrets, 3 a.m. debugging.
 
 One module per command family: inspect (show, check), ssm_commands, handoff (export, exec), models,
-devtools (local-ssm, demo, iam-policy); common holds what they share.
+snapshot_commands, devtools (local-ssm, demo, iam-policy); common holds what they share.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from clarity_settings.cli.devtools import demo, iam_policy, local_ssm_command
 from clarity_settings.cli.handoff import exec_command, export
 from clarity_settings.cli.inspect import check, show
 from clarity_settings.cli.models import models
+from clarity_settings.cli.snapshot_commands import snapshot
 from clarity_settings.cli.ssm_commands import ssm
 
 
@@ -35,7 +36,18 @@ def main(debug: bool, env: str | None) -> None:
     )
 
 
-for command in (show, check, ssm, export, exec_command, models, iam_policy, local_ssm_command, demo):
+for command in (
+    show,
+    check,
+    ssm,
+    export,
+    exec_command,
+    models,
+    snapshot,
+    iam_policy,
+    local_ssm_command,
+    demo,
+):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -1,4 +1,5 @@
-"""The SSM client: the one place boto3 is imported, and where botocore learns not to log values.
+"""The AWS clients (SSM, and KMS for snapshots): the one place boto3 is imported, and where botocore
+learns not to log values. Every client made here counts its requests when metrics are on.
 
 botocore logs every request and response body at DEBUG, and SSM answers with decrypted values. The
 redactor sits on botocore's body loggers for the whole process (every client: this package's, one
@@ -11,9 +12,10 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_ssm import SSMClient
 
 DEFAULT_REGION: Final = "us-east-1"
@@ -60,35 +62,53 @@ def aws_environment() -> tuple[tuple[str, str], ...]:
 def ssm_client(region: str | None = None) -> SSMClient:
     """One client per process, region and AWS configuration: a fork or a changed endpoint gets a new one."""
     install_redaction()
-    return _client(os.getpid(), region, aws_environment())
+    made: SSMClient = _client("ssm", os.getpid(), region, aws_environment())
+    return made
 
 
-@functools.lru_cache(maxsize=4)
+def kms_client(region: str | None = None) -> KMSClient:
+    """The KMS client for snapshot data keys, made and kept as ssm_client's (AWS_ENDPOINT_URL_KMS works)."""
+    made: KMSClient = _client("kms", os.getpid(), region, aws_environment())
+    return made
+
+
+@functools.lru_cache(maxsize=8)
 def _client(
+    service: str,
     pid: int,  # noqa: ARG001 - part of the cache key
     region: str | None,
     aws_environment: tuple[tuple[str, str], ...],  # noqa: ARG001 - part of the cache key
-) -> SSMClient:
+) -> Any:
     import boto3
     from botocore.config import Config
 
+    from clarity_settings.metrics.recording import count_requests
+
     session = boto3.session.Session()
     config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS)
-    return session.client("ssm", region_name=region or session.region_name or DEFAULT_REGION, config=config)
+    made = session.client(  # type: ignore[call-overload]
+        service, region_name=region or session.region_name or DEFAULT_REGION, config=config
+    )
+    count_requests(made, service)
+    return made
 
 
 def endpoint_client(url: str, *, access_key: str, secret_key: str) -> SSMClient:
     """A client for one endpoint with the given credentials, whatever the environment says (local SSM)."""
     import boto3
 
+    from clarity_settings.metrics.recording import count_requests
+
     install_redaction()
-    return boto3.client(
+    made = boto3.client(
         "ssm",
         region_name=DEFAULT_REGION,
         endpoint_url=url,
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
     )
+    count_requests(made, "ssm")
+    return made
 
 
 def aws_errors() -> tuple[type[Exception], ...]:

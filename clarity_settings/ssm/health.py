@@ -1,4 +1,4 @@
-"""How the SSM layer is doing: the latest read's outcome, once-per-outage warnings, the age of values.
+"""How the SSM layer is doing: the latest read's outcome and once-per-outage warnings.
 
 A settings object and every refreshed copy of it share one SsmHealth (copying returns the same
 object), so health and the once-per-outage warning survive refreshes.
@@ -10,11 +10,9 @@ import enum
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 log = logging.getLogger("clarity_settings.ssm")
-
-_LOADED_AT: Final = "_clarity_ssm_loaded_at"
 
 
 class Status(enum.StrEnum):
@@ -116,14 +114,3 @@ class SsmHealth:
     def __deepcopy__(self, memo: dict[int, Any]) -> SsmHealth:
         """A refresh clones the settings: the clone must report into the same health, not a copy."""
         return self
-
-
-def mark_loaded(obj: Any) -> None:
-    """Remember when this settings instance last took values from SSM, for age_seconds."""
-    object.__setattr__(obj, _LOADED_AT, time.time())
-
-
-def loaded_at(obj: Any) -> float | None:
-    """When this settings instance last took values from SSM, or None if it never did."""
-    value = obj.__dict__.get(_LOADED_AT)
-    return value if isinstance(value, float) else None

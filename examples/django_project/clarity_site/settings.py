@@ -5,6 +5,7 @@ After the last line, django.conf.settings.MODEL_SIGNATURE_KEY comes from SSM (or
 Django refuses to start in staging or production without a real key.
 """
 
+from clarity_settings import metrics
 from clarity_settings.django import load
 
 SECRET_KEY = "django-insecure-example-only"  # noqa: S105 - the example's own, not a clarity secret
@@ -15,4 +16,5 @@ DATABASES: dict[str, dict[str, str]] = {}
 ROOT_URLCONF = "clarity_site.urls"
 USE_TZ = True
 
+metrics.enable()  # off by default (CLARITY_METRICS=true does the same); served at /metrics
 settings = load(__name__)

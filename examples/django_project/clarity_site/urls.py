@@ -1,5 +1,7 @@
-"""The example needs no views; Django still wants a URL configuration."""
+"""One view: the library's metrics as Prometheus text at /metrics."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from .views import metrics
+
+urlpatterns: list[URLPattern] = [path("metrics", metrics)]

@@ -18,10 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
-
 from clarity_settings.ssm import local, write
-from clarity_settings.ssm.client import DEFAULT_REGION
 from tests.ssm_proxy import FaultPlan, SsmProxy, latency
 
 NETWORK_DELAY_SECONDS = 0.005
@@ -123,13 +120,7 @@ def serve() -> None:
         proxy = SsmProxy(server.url)
         proxy.start()
         client = server.client()
-        kms = boto3.client(
-            "kms",
-            endpoint_url=server.url,
-            region_name=DEFAULT_REGION,
-            aws_access_key_id=local.TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=local.TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
+        kms = server.kms()
         seeded: set[tuple[str, int]] = set()
         print(proxy.url, flush=True)
         for line in sys.stdin:

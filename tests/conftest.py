@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from mypy_boto3_ssm import SSMClient
 
@@ -117,14 +116,7 @@ def ssm(local_ssm: LocalSsm, proxy: SsmProxy) -> Iterator[Ssm]:
 @pytest.fixture
 def kms_key(local_ssm: LocalSsm, ssm: Ssm) -> str:
     """A new symmetric key in moto's KMS (the same server; the library reaches it through the proxy)."""
-    kms = boto3.client(
-        "kms",
-        endpoint_url=local_ssm.url,
-        region_name=REGION,
-        aws_access_key_id=local.TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=local.TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
-    return kms.create_key(Description="clarity-settings snapshot tests")["KeyMetadata"]["KeyId"]
+    return local_ssm.kms().create_key(Description="clarity-settings snapshot tests")["KeyMetadata"]["KeyId"]
 
 
 def empty(client: SSMClient) -> None:

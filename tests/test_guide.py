@@ -167,21 +167,17 @@ def read_after_each_refresh(statement: str, run: Run) -> None:
         run.seen[statement] = get_secrets_manager().get_model_signature_key()
 
 
-def test_refreshing_one_key_returns_with_the_rotated_key_in_place(production_ssm: Ssm) -> None:
+@pytest.mark.parametrize(
+    ("statement", "rotated"),
+    [("manager.refresh_cache('model_signature_key')", ROTATED[0]), ("manager.refresh_cache()", ROTATED[1])],
+)
+def test_a_refresh_as_the_guide_writes_it_returns_with_the_rotated_key_in_place(
+    production_ssm: Ssm, statement: str, rotated: str
+) -> None:
     get_secrets_manager().get_model_signature_key()
     run = run_block(
         block_under("Cache Issues"),
         before=rotate_before_each_refresh(production_ssm),
         after=read_after_each_refresh,
     )
-    assert run.seen["manager.refresh_cache('model_signature_key')"] == ROTATED[0]
-
-
-def test_refreshing_all_returns_with_the_rotated_key_in_place(production_ssm: Ssm) -> None:
-    get_secrets_manager().get_model_signature_key()
-    run = run_block(
-        block_under("Cache Issues"),
-        before=rotate_before_each_refresh(production_ssm),
-        after=read_after_each_refresh,
-    )
-    assert run.seen["manager.refresh_cache()"] == ROTATED[1]
+    assert run.seen[statement] == rotated

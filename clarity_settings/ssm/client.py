@@ -94,20 +94,31 @@ def _client(
 
 
 def endpoint_client(url: str, *, access_key: str, secret_key: str) -> SSMClient:
-    """A client for one endpoint with the given credentials, whatever the environment says (local SSM)."""
+    """An SSM client for one endpoint with the given credentials, whatever the environment says."""
+    made: SSMClient = _endpoint("ssm", url, access_key, secret_key)
+    return made
+
+
+def endpoint_kms_client(url: str, *, access_key: str, secret_key: str) -> KMSClient:
+    """A KMS client for one endpoint with the given credentials (local-ssm's moto serves KMS too)."""
+    made: KMSClient = _endpoint("kms", url, access_key, secret_key)
+    return made
+
+
+def _endpoint(service: str, url: str, access_key: str, secret_key: str) -> Any:
     import boto3
 
     from clarity_settings.metrics.recording import count_requests
 
     install_redaction()
     made = boto3.client(
-        "ssm",
+        service,  # type: ignore[call-overload]
         region_name=DEFAULT_REGION,
         endpoint_url=url,
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
     )
-    count_requests(made, "ssm")
+    count_requests(made, service)
     return made
 
 

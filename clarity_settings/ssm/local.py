@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from clarity_settings.errors import ClaritySettingsError
 from clarity_settings.ssm import write
-from clarity_settings.ssm.client import DEFAULT_REGION, endpoint_client
+from clarity_settings.ssm.client import DEFAULT_REGION, endpoint_client, endpoint_kms_client
 from clarity_settings.ssm.local_aws import WsgiApp, as_aws
 
 if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_ssm import SSMClient
 
 HOST: Final = "127.0.0.1"
@@ -45,6 +46,14 @@ class LocalSsm:
     def client(self) -> SSMClient:
         """A client for the local endpoint, whatever the environment says."""
         return endpoint_client(
+            self.url,
+            access_key=TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            secret_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def kms(self) -> KMSClient:
+        """A KMS client for the same endpoint (moto serves both), for tests and benchmarks of the snapshot."""
+        return endpoint_kms_client(
             self.url,
             access_key=TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             secret_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],

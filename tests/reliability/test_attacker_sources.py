@@ -11,8 +11,6 @@ import json
 import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -28,6 +26,7 @@ from clarity_settings.contract import code_settings, inbound
 from clarity_settings.errors import RefreshDeadlineError
 from tests.conftest import PREFIX, Project, Ssm, publish
 from tests.ssm_proxy import latency
+from tests.test_examples import manage
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KEY = "k" * 40
@@ -51,18 +50,6 @@ def mounted_dir(tmp_path: Path) -> Path:
     return root
 
 
-def django_check() -> subprocess.CompletedProcess[str]:
-    """`manage.py check` of the Django example, run as a user runs it, in this environment."""
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=EXAMPLES / "django_project",
-        env={k: v for k, v in os.environ.items() if k != "DOTENV_PATH_FOR_DYNACONF"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def refusal(project: Project) -> str:
     """The message a settings object's first load refuses with."""
     with pytest.raises(ConfigurationError) as caught:
@@ -78,7 +65,7 @@ def test_a_logging_parameter_does_not_run_a_command_under_django(ssm: Ssm, tmp_p
     os.environ["CLARITY_USE_SSM"] = "true"
     publish(ssm, 1)
     ssm.put(f"{PREFIX}/logging", "@json " + json.dumps(dict_config_running(marker)))
-    shown = django_check()
+    shown = manage("check")
     assert not marker.exists()
     assert f"SSM parameter {PREFIX}/logging sets LOGGING.FILTERS" in shown.stderr
 
@@ -87,7 +74,7 @@ def test_installed_apps_from_a_mounted_file_is_refused_under_django(
     mounted_dir: Path, tmp_path: Path
 ) -> None:
     (mounted_dir / "installed_apps").write_text('@json ["secrets_check", "attacker_app"]')
-    shown = django_check()
+    shown = manage("check")
     assert f"The mounted file {mounted_dir}/installed_apps sets INSTALLED_APPS" in shown.stderr
 
 

@@ -20,6 +20,18 @@ from clarity_settings.ssm.health import Status
 IDENTIFIER: Final = remote.SNAPSHOT
 
 
+DENIED: Final = frozenset(
+    {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+    }
+)
+"""SSM answered, and refused this process: a revoked role must stop a restart, not fall back on a snapshot."""
+
+
 def load(
     obj: Any,
     env: str | None = None,
@@ -29,7 +41,8 @@ def load(
     validate: bool = False,
 ) -> None:
     """Put the snapshot's SSM texts in SSM's place when SSM could not be read at a first load."""
-    if key is not None or switch.context_of(obj).health.status is not Status.UNHEALTHY:
+    health = switch.context_of(obj).health
+    if key is not None or health.status is not Status.UNHEALTHY or health.last_error_code in DENIED:
         return
     texts = last_good.stand_in(obj, remote.SSM, env)
     if texts is not None:

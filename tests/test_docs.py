@@ -25,7 +25,7 @@ from clarity_settings.cli import main
 from clarity_settings.integrity import MODEL_FILES
 from tests.conftest import PRODUCTION_PREFIX as PREFIX
 from tests.conftest import Project, Ssm, production
-from tests.ssm_proxy import ACCESS_DENIED
+from tests.ssm_proxy import ACCESS_DENIED, DROP
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "troubleshooting.md").read_text()
 
@@ -70,7 +70,7 @@ def test_the_snapshot_messages(project: Project, ssm: Ssm, caplog: pytest.LogCap
         EXPECTED_MODEL_CHECKSUMS=json.dumps({s: "a" * 64 for s in MODEL_FILES}),
     )
     project.settings().instance  # noqa: B018 - the first load writes the snapshot
-    ssm.proxy.fail_every(ACCESS_DENIED)
+    ssm.proxy.fail_every(DROP)
     with caplog.at_level(logging.WARNING, logger="clarity_settings"):
         project.settings().instance  # noqa: B018 - a cold start from the snapshot
         os.environ["CLARITY_SSM_PREFIX"] = f"/clarity/shared,{PREFIX}"

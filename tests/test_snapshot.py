@@ -25,7 +25,7 @@ from clarity_settings.errors import ConfigurationError, InvalidSettingError, Sna
 from clarity_settings.names import MODEL_SIZES
 from clarity_settings.snapshot import keys, last_good, sealed
 from tests.conftest import PRODUCTION_PREFIX, Project, Ssm, production
-from tests.ssm_proxy import DROP
+from tests.ssm_proxy import ACCESS_DENIED, DROP
 
 KEY = "production-signature-key-" + "p" * 24
 PASSWORD = "database-password-7c1e9a"
@@ -245,7 +245,7 @@ def test_a_malformed_platform_key_is_refused_without_being_shown(text: str, proj
     os.environ.update({"CLARITY_SNAPSHOT_PATH": str(project.root / "s"), "CLARITY_SNAPSHOT_KEY": text})
     settings = project.settings()
     with pytest.raises(ConfigurationError) as refused:
-        last_good.target_of(settings.instance)
+        last_good.target_of(settings.instance, "production")
     assert text not in str(refused.value)
 
 
@@ -258,7 +258,7 @@ def test_both_keys_at_once_are_refused(project: Project) -> None:
         }
     )
     with pytest.raises(ConfigurationError, match="needs exactly one key"):
-        last_good.target_of(project.settings().instance)
+        last_good.target_of(project.settings().instance, "production")
 
 
 def test_the_snapshot_key_is_shown_redacted(project: Project) -> None:
@@ -329,3 +329,40 @@ def test_snapshot_show_prints_no_value(
     cli("snapshot", "write")
     shown = cli("snapshot", "show")
     assert [value for value in VALUES if value in shown.stdout + shown.stderr] == []
+
+
+def test_kms_plaintext_data_keys_never_reach_a_debug_log(
+    project: Project, snapshot_file: Path, ssm: Ssm, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        started(project).close()
+        outage(ssm)
+        started(project).close()
+    assert [record.name for record in caplog.records if "Plaintext" in record.getMessage()] == []
+
+
+def test_a_denied_ssm_does_not_fall_back_on_the_snapshot(
+    project: Project, ssm: Ssm, snapshot_file: Path
+) -> None:
+    started(project).close()
+    ssm.proxy.fail_every(ACCESS_DENIED, operation="GetParametersByPath")
+    with pytest.raises(InvalidSettingError):
+        started(project)
+
+
+def test_a_fifo_at_the_snapshot_path_is_refused_at_once(
+    project: Project, ssm: Ssm, snapshot_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    os.mkfifo(snapshot_file)
+    outage(ssm)
+    with caplog.at_level(logging.ERROR, logger="clarity_settings"), pytest.raises(InvalidSettingError):
+        started(project)
+    assert "is a FIFO, not a regular file" in caplog.text
+
+
+def test_development_neither_writes_nor_reads_a_snapshot(
+    project: Project, ssm: Ssm, snapshot_file: Path
+) -> None:
+    os.environ["ENV_FOR_DYNACONF"] = "development"
+    started(project).close()
+    assert not snapshot_file.exists()

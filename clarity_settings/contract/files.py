@@ -122,9 +122,7 @@ def _read_at_most(fd: int, count: int) -> bytes:
 def _refused(label: str, error: OSError) -> Exception:
     """Why a name could not be opened: a link (refused), a socket, or the system's own reason."""
     if error.errno in {errno.ELOOP, errno.ENOTDIR}:
-        return ConfigurationError(
-            f"{label} is a symbolic link; links are not followed in the secrets directory"
-        )
+        return ConfigurationError(f"{label} is a symbolic link; links are not followed")
     if error.errno == errno.ENXIO:
         return ConfigurationError(f"{label} is a socket, not a regular file; only regular files are read")
     if error.errno == errno.ENOENT:

@@ -58,11 +58,15 @@ class Target:
 
 
 def target_of(obj: Any, env: str | None = None) -> Target | None:
-    """The snapshot the control settings ask for, None when CLARITY_SNAPSHOT_PATH is not set."""
-    path = switch.control_value(obj, names.SNAPSHOT_PATH)
-    if not path:
-        return None
+    """The snapshot the control settings ask for; None without CLARITY_SNAPSHOT_PATH, or in development.
+
+    Development never fails closed, so it has no use for a snapshot, and there a .env may set control
+    settings: it must not choose a file to be written over or values to stand in for real variables.
+    """
     environment = str(env or obj.current_env).lower()
+    path = switch.control_value(obj, names.SNAPSHOT_PATH)
+    if not path or names.is_development(environment):
+        return None
     return Target(
         path=Path(str(path)),
         key_source=keys.key_source(obj),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from clarity_settings.contract import files
 from clarity_settings.errors import ConfigurationError, SnapshotError
 
 FORMAT: Final = "clarity-settings snapshot"
@@ -103,12 +104,13 @@ def parse(data: bytes) -> Sealed:
 
 
 def read(path: Path) -> bytes:
-    """The file's bytes, refusing one past the bound; OSError when it cannot be read."""
-    with path.open("rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise SnapshotError(f"is larger than {MAX_FILE_BYTES} bytes", reason="unreadable")
-    return data
+    """The file's bytes as the contract reads a file someone else may write: a regular file, no link, no
+    FIFO, never past the bound; SnapshotError names which, FileNotFoundError when there is none."""
+    try:
+        with files.opened_directory(str(path.parent)) as directory:
+            return files.read_file(path.name, beside=directory, label="it", limit=MAX_FILE_BYTES)
+    except ConfigurationError as error:
+        raise SnapshotError(str(error).removeprefix("it "), reason="unreadable") from None
 
 
 def write_atomically(path: Path, data: bytes) -> None:

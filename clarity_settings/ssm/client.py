@@ -23,7 +23,8 @@ CONNECT_TIMEOUT_SECONDS: Final = 3.0
 READ_TIMEOUT_SECONDS: Final = 10.0
 
 BODY_LOGGERS: Final = ("botocore.endpoint", "botocore.parsers", "botocore.awsrequest", "botocore.auth")
-_VALUE_MARKERS: Final = ('"Value"', "'Value'")
+_VALUE_MARKERS: Final = ('"Value"', "'Value'", '"Plaintext"', "'Plaintext'")
+"""SSM's parameter values, and KMS's plaintext data keys (GenerateDataKey, Decrypt): the snapshot's key."""
 _SIGNING_MARKERS: Final = ("CanonicalRequest", "StringToSign", "String to sign", "Signature")
 """botocore.auth's lines carry the SHA-256 of the request body: of a PutParameter, a hash of the secret."""
 REDACTED: Final = "<redacted by clarity-settings: the payload carried SSM parameter values>"

@@ -366,3 +366,13 @@ def test_development_neither_writes_nor_reads_a_snapshot(
     os.environ["ENV_FOR_DYNACONF"] = "development"
     started(project).close()
     assert not snapshot_file.exists()
+
+
+def test_snapshot_show_judges_a_file_named_by_path_for_this_environment(
+    project: Project, snapshot_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project.root)
+    cli("snapshot", "write")
+    os.environ.pop("CLARITY_SNAPSHOT_PATH")
+    shown = cli("--env", "staging", "snapshot", "show", "--path", str(snapshot_file), "--format", "json")
+    assert json.loads(shown.stdout)["usable_here"].startswith("no: it was written for production")

@@ -14,7 +14,7 @@ import click
 from clarity_settings import data_values, names, remote
 from clarity_settings.cli.common import env_option, format_option, load_settings, print_json, print_table, say
 from clarity_settings.errors import ConfigurationError, SnapshotError
-from clarity_settings.snapshot import keys, last_good
+from clarity_settings.snapshot import last_good
 
 PATH_VARIABLE = names.control_variable(names.SNAPSHOT_PATH)
 
@@ -64,14 +64,20 @@ def show_command(path: Path | None, output: str) -> None:
     """What a snapshot holds (names, sources, age, key), and whether this environment would use it."""
     settings = load_settings()
     instance = settings.instance
-    target = last_good.target_of(instance)
-    chosen = path or (target.path if target is not None else None)
+    configured = last_good.target_of(instance)
+    chosen = path or (configured.path if configured is not None else None)
     if chosen is None:
         raise ConfigurationError(f"name the file with --path or {PATH_VARIABLE}")
+    environment = str(instance.current_env).lower()
+    target = last_good.target_for(instance, chosen, environment)
     sealed = last_good.read_sealed(chosen)
     header = sealed.header
-    payload = last_good.contents(sealed, target.key_source if target else keys.key_source(instance))
-    problem = last_good.refusal(header, target) if target is not None else None
+    payload = last_good.contents(sealed, target.key_source)
+    problem = (
+        "is not read in development, which never fails closed"
+        if names.is_development(environment)
+        else last_good.refusal(header, target)
+    )
     entries = [
         {
             "source": source,

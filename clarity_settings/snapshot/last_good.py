@@ -67,8 +67,13 @@ def target_of(obj: Any, env: str | None = None) -> Target | None:
     path = switch.control_value(obj, names.SNAPSHOT_PATH)
     if not path or names.is_development(environment):
         return None
+    return target_for(obj, Path(str(path)), environment)
+
+
+def target_for(obj: Any, path: Path, environment: str) -> Target:
+    """The snapshot at path as environment's settings would write or read it (key, age limit, prefixes)."""
     return Target(
-        path=Path(str(path)),
+        path=path,
         key_source=keys.key_source(obj),
         max_age=_max_age(switch.control_value(obj, names.SNAPSHOT_MAX_AGE)),
         environment=environment,

@@ -256,20 +256,27 @@ def _names(names: Sequence[str]) -> str:
 TTL_REMEDY: Final = f"set {names.control_variable(names.CACHE_TTL)} to a number of seconds such as 300"
 
 
+MIN_TTL_SECONDS: Final = 1.0
+"""The shortest TTL above 0: a refresher then sends at most ceil(N/10) requests a second or so to SSM,
+where 1 ms kept a core busy and sent 200 requests a second against the account's 40."""
+
+
 def cache_ttl_problem(value: Any, context: RuleContext | None) -> str | None:  # noqa: ARG001 - same in every env
-    """SECRETS_CACHE_TTL: a finite, non-negative number of seconds; 0 means every read fetches."""
+    """SECRETS_CACHE_TTL: 0 (every read fetches) or a finite number of seconds of at least MIN_TTL_SECONDS."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"must be a non-negative number of seconds, not {describe_type(value)}"
     if not math.isfinite(value) or value < 0:
         return "must be a finite, non-negative number of seconds"
+    if 0 < value < MIN_TTL_SECONDS:
+        return f"must be 0 (every read fetches) or at least {MIN_TTL_SECONDS:g} second"
     return None
 
 
-def cache_ttl(value: Any) -> float:
-    """SECRETS_CACHE_TTL as seconds, or a one-line error naming the variable (never the value)."""
+def cache_ttl(value: Any, *, label: str = names.control_label(names.CACHE_TTL)) -> float:
+    """The TTL as seconds (from SECRETS_CACHE_TTL, or code), or a one-line error naming where it was set."""
     problem = cache_ttl_problem(value, None)
     if problem is not None:
-        raise ConfigurationError(f"{names.control_label(names.CACHE_TTL)} {problem}: {TTL_REMEDY}")
+        raise ConfigurationError(f"{label} {problem}: {TTL_REMEDY}")
     return float(value)
 
 

@@ -150,6 +150,8 @@ class ClaritySettings(_WithInstanceDict):
         override_settings); load_dotenv defaults to dynaconf's (LOAD_DOTENV, LOAD_DOTENV_FOR_DYNACONF).
         """
         context = ssm_context or SsmContext()
+        if cache_ttl_seconds is not None:
+            rules.cache_ttl(cache_ttl_seconds, label="cache_ttl_seconds")
         # NOTE: dynaconf itself never reads .env here (_load reloads its defaults without it, whatever
         # LOAD_DOTENV_FOR_DYNACONF says): it would search parent directories, expand ${NAME} and ignore
         # the environment. The wrapper reads it, and only in development.

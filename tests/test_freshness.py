@@ -8,6 +8,7 @@ import logging
 import math
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from clarity_settings import SecretsManager, refresher
+from clarity_settings import ConfigurationError, SecretsManager, refresher
 from clarity_settings.errors import RefreshDeadlineError
 from clarity_settings.refresher import REFRESH_AHEAD
 from tests.conftest import PREFIX, Project, Ssm, eventually, publish
@@ -120,7 +121,7 @@ def test_the_read_that_finds_the_refresh_due_returns_the_current_set_at_once(
 
 
 def test_the_refresher_refreshes_with_nobody_reading(project: Project, ssm: Ssm) -> None:
-    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": "0.5"})
+    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": "1"})
     publish(ssm, 1)
     settings = project.settings()
     assert settings.MODEL_SIGNATURE_KEY == "key-1"
@@ -133,13 +134,13 @@ def test_the_refresher_refreshes_with_nobody_reading(project: Project, ssm: Ssm)
 
 
 def test_with_the_monotonic_clock_readers_leave_refreshing_to_the_timer(project: Project, ssm: Ssm) -> None:
-    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": "0.3"})
+    os.environ.update({"CLARITY_USE_SSM": "true", "CLARITY_SECRETS_CACHE_TTL": "1"})
     publish(ssm, 1)
     settings = project.settings()
     assert settings.MODEL_SIGNATURE_KEY == "key-1"
     refresher.stop_all()  # the timer is gone; only a reader could start a refresh now
     ssm.proxy.reset()
-    time.sleep(0.5)
+    time.sleep(1.1)  # past the TTL: a reader that compared clocks would refresh now
     for _ in range(1000):
         assert settings.MODEL_SIGNATURE_KEY == "key-1"
     assert ssm.proxy.total == 0
@@ -484,3 +485,9 @@ def test_refreshes_one_right_after_another_are_never_taken_for_a_stuck_one(
         except RefreshDeadlineError as error:
             refused.append(str(error))
     assert refused == []
+
+
+def test_a_ttl_below_the_floor_given_in_code_is_refused_naming_the_argument(project: Project) -> None:
+    floor = "cache_ttl_seconds must be 0 (every read fetches) or at least 1 second"
+    with pytest.raises(ConfigurationError, match=re.escape(floor)):
+        project.settings(cache_ttl_seconds=0.2)

@@ -129,7 +129,7 @@ def test_a_refresh_picks_up_changed_added_and_deleted_files(project: Project, vo
 
 def test_the_ttl_refreshes_the_directory_in_the_background(project: Project, volume: Kubelet) -> None:
     volume.publish({"api_token": "first"})
-    os.environ["CLARITY_SECRETS_CACHE_TTL"] = "0.2"
+    os.environ["CLARITY_SECRETS_CACHE_TTL"] = "1"
     settings = project.settings()
     assert settings.API_TOKEN == "first"
     volume.publish({"api_token": "second"})

@@ -155,7 +155,7 @@ def test_a_ttl_of_zero_keeps_every_read_attending(project: Project, ssm: Ssm) ->
 
 def test_a_background_refresh_is_read_from_the_new_snapshot(project: Project, ssm: Ssm) -> None:
     ssm.put(f"{PREFIX}/model_signature_key", "k" * 40)
-    settings = project.settings(cache_ttl_seconds=0.5)
+    settings = project.settings(cache_ttl_seconds=1)
     assert settings.MODEL_SIGNATURE_KEY == "k" * 40
     ssm.put(f"{PREFIX}/model_signature_key", "n" * 40)
     eventually(lambda: settings.MODEL_SIGNATURE_KEY == "n" * 40)

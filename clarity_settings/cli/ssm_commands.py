@@ -44,18 +44,21 @@ def _read_value(from_file: Path | None) -> str:
     return text.removesuffix("\n").removesuffix("\r")
 
 
+_TYPE = click.option(
+    "--type",
+    "kind",
+    type=click.Choice(list(write.PARAMETER_TYPES)),
+    default=None,
+    help="Store what is written as this type (default: a parameter keeps its type; new ones SecureString).",
+)
+
+
 @ssm.command("put")
 @click.argument("name")
 @click.option(
     "--from-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the value from this file."
 )
-@click.option(
-    "--type",
-    "kind",
-    type=click.Choice(list(write.PARAMETER_TYPES)),
-    default=None,
-    help="SecureString for a new parameter; an existing one keeps its type.",
-)
+@_TYPE
 @click.option("--overwrite", is_flag=True, help="Replace an existing parameter.")
 @click.option("--retype", is_flag=True, help="With --overwrite: let the value load as another type.")
 @env_option
@@ -197,13 +200,7 @@ _STRICT = click.option("--strict", is_flag=True, help="Fail when any line or key
 @click.option(
     "--apply", "apply_changes", is_flag=True, help="Write the changes; without it this is a dry run."
 )
-@click.option(
-    "--type",
-    "kind",
-    type=click.Choice(list(write.PARAMETER_TYPES)),
-    default=None,
-    help="Store what is written as this type (default: a parameter keeps its type; new ones SecureString).",
-)
+@_TYPE
 @_STRICT
 @env_option
 @format_option

@@ -13,7 +13,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Final
 
 from clarity_settings.errors import ConfigurationError
@@ -86,10 +86,15 @@ _GUARD: Final = LogLineGuard()
 
 def guard_package_logs() -> None:
     """Attach the guard to each of the package's loggers once: a logger's filters see only its own records."""
-    for name in PACKAGE_LOGGERS:
+    attach_once(_GUARD, PACKAGE_LOGGERS)
+
+
+def attach_once(guard: logging.Filter, loggers: Iterable[str]) -> None:
+    """Put guard on each named logger unless it is there already (import and setup may ask twice)."""
+    for name in loggers:
         logger = logging.getLogger(name)
-        if _GUARD not in logger.filters:
-            logger.addFilter(_GUARD)
+        if guard not in logger.filters:
+            logger.addFilter(guard)
 
 
 def single_quotable(text: str) -> bool:

@@ -14,6 +14,8 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Final
 
+from clarity_settings.contract.outbound import attach_once
+
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_ssm import SSMClient
@@ -49,10 +51,7 @@ _REDACTOR: Final = SsmValueRedactor()
 
 def install_redaction() -> None:
     """Attach the redactor to botocore's body loggers once per process."""
-    for name in BODY_LOGGERS:
-        logger = logging.getLogger(name)
-        if _REDACTOR not in logger.filters:
-            logger.addFilter(_REDACTOR)
+    attach_once(_REDACTOR, BODY_LOGGERS)
 
 
 def aws_environment() -> tuple[tuple[str, str], ...]:
